@@ -1,0 +1,43 @@
+import { describe, expect, test } from 'vitest'
+import { InvalidEnvError, parseEnv } from './env.server.ts'
+
+const valid = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/opsdeck',
+  SESSION_SECRET: 'x'.repeat(32),
+}
+
+describe('parseEnv', () => {
+  test('applies local defaults', () => {
+    const env = parseEnv(valid)
+    expect(env.PORT).toBe(3000)
+    expect(env.REDIS_URL).toBeUndefined()
+    expect(env.PUBLIC_URL).toBe('http://localhost:3000')
+    expect(env.ALLOWED_ORIGINS).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000'])
+    expect(env.SECURE_COOKIES).toBe(false)
+    expect(env.PROVIDER_URLS.payments).toBe('http://127.0.0.1:4010/payments')
+  })
+
+  test('names every invalid variable and redacts secrets', () => {
+    let error: unknown
+    try {
+      parseEnv({ ...valid, PORT: 'eighty', REDIS_URL: 'http://nope', SESSION_SECRET: 'short' })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(InvalidEnvError)
+    const message = (error as Error).message
+    expect(message).toMatch(/PORT: must be a number \(got "eighty"\)/)
+    expect(message).toMatch(/REDIS_URL: must start with redis:\/\//)
+    expect(message).toMatch(/SESSION_SECRET: must be at least 32 characters.*\(got "\[redacted\]"\)/)
+  })
+
+  test('reports a missing DATABASE_URL as not set', () => {
+    expect(() => parseEnv({ SESSION_SECRET: 'x'.repeat(32) })).toThrow(/DATABASE_URL: .*\(not set\)/)
+  })
+
+  test('https PUBLIC_URL turns on Secure cookies and limits origins to it', () => {
+    const env = parseEnv({ ...valid, PUBLIC_URL: 'https://ops.example.com', ALLOWED_ORIGINS: 'https://b.example.com' })
+    expect(env.SECURE_COOKIES).toBe(true)
+    expect(env.ALLOWED_ORIGINS).toEqual(['https://ops.example.com', 'https://b.example.com'])
+  })
+})

@@ -1,0 +1,5 @@
+import { ensureTemplate } from './test-db.ts'
+
+export default async function setup() {
+  await ensureTemplate()
+}

@@ -1,0 +1,42 @@
+import path from 'node:path'
+import { defineConfig } from 'vitest/config'
+
+const alias = {
+  '#app': path.resolve('app'),
+  '#server': path.resolve('server'),
+  '#workers': path.resolve('workers'),
+  '#sandbox': path.resolve('sandbox'),
+  '#test': path.resolve('test'),
+}
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    globalSetup: ['test/setup/global-setup.ts'],
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['{app,server,workers,sandbox,prisma,scripts}/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/setup/database.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.e2e.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          // Each e2e file boots its own server processes; two at once is what two cores allow.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+})
