@@ -35,10 +35,31 @@ function cliPool(connectionString: string) {
   return pool
 }
 
+/**
+ * NOTE: `@prisma/adapter-pg` 6.19 runs a migration script by splitting it on every `;`, which breaks dollar-quoted
+ * function bodies (triggers, CHECK helpers). Postgres runs a multi-statement script sent as one simple query, in one
+ * implicit transaction, so each migration is applied whole or not at all.
+ */
+class CliAdapterFactory extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect()
+    const driver = adapter.underlyingDriver() as pg.Pool
+    const onError = (adapter as unknown as { onError(error: unknown): never }).onError.bind(adapter)
+    adapter.executeScript = async (script: string) => {
+      try {
+        await driver.query(script)
+      } catch (error) {
+        onError(error)
+      }
+    }
+    return adapter
+  }
+}
+
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: path.join('prisma', 'schema.prisma'),
   migrations: { path: path.join('prisma', 'migrations') },
-  adapter: async () => new PrismaPg(cliPool(process.env.DATABASE_URL!)),
+  adapter: async () => new CliAdapterFactory(cliPool(process.env.DATABASE_URL!)),
 })
