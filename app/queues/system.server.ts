@@ -1,0 +1,51 @@
+import { z } from 'zod'
+import { getEnv } from '#app/utils/env.server.ts'
+import { createQueue } from './connection.server.ts'
+
+/**
+ * The `system` queue: housekeeping jobs of the platform itself. Payloads carry ids only (never secrets or personal
+ * data) and are validated by the processor with the schema below.
+ */
+export const SYSTEM_QUEUE = 'system'
+
+export const SystemJobSchemas = {
+  /** Scheduled every HEARTBEAT_SECONDS: proves scheduler → backend → worker → database, and prunes dead workers. */
+  heartbeat: z.object({}).strict(),
+} as const
+
+export type SystemJobName = keyof typeof SystemJobSchemas
+export type SystemJobData<Name extends SystemJobName = SystemJobName> = z.infer<(typeof SystemJobSchemas)[Name]>
+
+export const HEARTBEAT_SCHEDULER_ID = 'system:heartbeat'
+
+export function getSystemQueue() {
+  return createQueue<SystemJobData>(SYSTEM_QUEUE)
+}
+
+/** Validates a `system` job; throws a readable error naming the job for an unknown name or a bad payload. */
+export function parseSystemJob(name: string, data: unknown): { name: SystemJobName; data: SystemJobData } {
+  if (!(name in SystemJobSchemas)) throw new Error(`unknown system job "${name}"`)
+  const result = SystemJobSchemas[name as SystemJobName].safeParse(data)
+  if (!result.success) {
+    throw new Error(`invalid ${name} payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
+  }
+  return { name: name as SystemJobName, data: result.data }
+}
+
+/**
+ * Registers (idempotently, from every worker process) the recurring system jobs. `upsertJobScheduler` keeps one
+ * scheduler per id however many processes call it, and updates the interval when HEARTBEAT_SECONDS changes.
+ */
+export async function scheduleSystemJobs() {
+  const every = getEnv().HEARTBEAT_SECONDS * 1000
+  await getSystemQueue().upsertJobScheduler(
+    HEARTBEAT_SCHEDULER_ID,
+    { every },
+    {
+      name: 'heartbeat',
+      data: {},
+      // The next beat is never far away: no retries, little history.
+      opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
+    },
+  )
+}

@@ -1,0 +1,79 @@
+/**
+ * The only worker entry: `node --import tsx workers/index.ts`. Parses the configuration, starts every BullMQ worker,
+ * registers the recurring jobs, keeps this process's heartbeat row fresh and shuts down gracefully on SIGTERM/SIGINT
+ * (active jobs finish, heartbeat row removed, connections closed, exit 0).
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Worker } from 'bullmq'
+import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbeat.server.ts'
+import { closeQueues, createWorker, describeQueueBackend } from '#app/queues/connection.server.ts'
+import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
+import { prisma } from '#app/utils/db.server.ts'
+import { getEnv, InvalidEnvError } from '#app/utils/env.server.ts'
+import { createLogger } from './logger.ts'
+import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
+
+const SHUTDOWN_TIMEOUT_MS = 30_000
+
+let env: ReturnType<typeof getEnv>
+try {
+  env = getEnv()
+} catch (error) {
+  if (!(error instanceof InvalidEnvError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
+const log = createLogger()
+const instance: HeartbeatInput = {
+  id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+  hostname: hostname(),
+  pid: process.pid,
+  queues: [SYSTEM_QUEUE],
+  startedAt: new Date(),
+}
+
+let stopLiveness: (() => Promise<void>) | undefined
+let shuttingDown = false
+
+async function shutdown(reason: string, code = 0) {
+  if (shuttingDown) return
+  shuttingDown = true
+  log.info({ reason }, 'worker shutting down: finishing active jobs')
+  const force = setTimeout(() => {
+    log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting`)
+    process.exit(1)
+  }, SHUTDOWN_TIMEOUT_MS)
+  force.unref()
+  try {
+    await stopLiveness?.()
+    await closeQueues() // workers first: waits for their active jobs
+    await removeHeartbeat(instance.id)
+    await prisma.$disconnect()
+    log.info('worker stopped')
+  } catch (error) {
+    log.error({ err: error }, `shutdown error: ${(error as Error).message}`)
+    code ||= 1
+  }
+  process.exit(code)
+}
+
+process.once('SIGTERM', () => void shutdown('SIGTERM'))
+process.once('SIGINT', () => void shutdown('SIGINT'))
+// Started by scripts/start.mjs with an IPC channel: if the orchestrator dies, do not linger as an orphan.
+if (process.send) process.once('disconnect', () => void shutdown('orchestrator gone'))
+
+try {
+  const workers: Worker[] = [createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log))]
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()))
+  await scheduleSystemJobs()
+  stopLiveness = startLiveness(instance, workers, env.HEARTBEAT_SECONDS * 1000, log)
+  log.info(
+    { instance: instance.id, queues: instance.queues, concurrency: env.WORKER_CONCURRENCY, heartbeatSeconds: env.HEARTBEAT_SECONDS },
+    `worker started (${describeQueueBackend()})`,
+  )
+} catch (error) {
+  log.fatal({ err: error }, `worker failed to start: ${(error as Error).message}`)
+  await shutdown('start-up failure', 1)
+}
