@@ -1,0 +1,34 @@
+/**
+ * The sandbox entry: `node --import tsx sandbox/index.ts`. Listens on 127.0.0.1:SANDBOX_PORT (0 = a random free port)
+ * and prints its URL. Stops on SIGTERM/SIGINT.
+ */
+import type { AddressInfo } from 'node:net'
+import { getEnv, InvalidEnvError } from '#app/utils/env.server.ts'
+import { createSandboxServer, PROVIDERS } from './server.ts'
+
+let env: ReturnType<typeof getEnv>
+try {
+  env = getEnv()
+} catch (error) {
+  if (!(error instanceof InvalidEnvError)) throw error
+  console.error(error.message)
+  process.exit(1)
+}
+
+const server = createSandboxServer({ apiKey: env.PROVIDER_API_KEY })
+server.on('error', (error) => {
+  console.error(`sandbox could not listen on port ${env.SANDBOX_PORT}: ${error.message}`)
+  process.exit(1)
+})
+server.listen(env.SANDBOX_PORT, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo
+  console.log(`sandbox listening on http://127.0.0.1:${port} (providers: ${PROVIDERS.join(', ')})`)
+})
+
+function stop() {
+  server.close(() => process.exit(0))
+  server.closeAllConnections()
+}
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)
+if (process.send) process.once('disconnect', stop)
