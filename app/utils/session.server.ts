@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createCookie } from '@remix-run/node'
+import { prisma, type Prisma } from './db.server.ts'
+import { getEnv } from './env.server.ts'
+import type { Role } from './permissions.ts'
+import { singleton } from './singleton.server.ts'
+
+/**
+ * Sessions live in Postgres (revocable, shared by every web node). The cookie carries a random 32-byte token;
+ * the row's id is its SHA-256, so reading the table does not let anyone sign in as its users.
+ *
+ * A session is valid while: not revoked, before `expiresAt` (absolute), within SESSION_IDLE_MINUTES of
+ * `lastSeenAt` (idle), and its user is not disabled. Requests and socket handshakes use the same check.
+ */
+
+export const SESSION_COOKIE_NAME = 'opsdeck_session'
+/** `lastSeenAt` is written at most this often per session, so busy pages do not write on every request. */
+export const TOUCH_INTERVAL_MS = 60_000
+
+export type SessionUser = { id: string; email: string; name: string; role: Role; sessionId: string }
+
+type Db = typeof prisma | Prisma.TransactionClient
+
+export type SessionCheck =
+  | { ok: true; user: SessionUser }
+  /** `none`: no (readable) cookie; `expired`: idle or absolute timeout; `revoked`: signed out elsewhere or disabled. */
+  | { ok: false; reason: 'none' | 'expired' | 'revoked' }
+
+export const sessionCookie = () =>
+  singleton('session-cookie', () => {
+    const env = getEnv()
+    return createCookie(SESSION_COOKIE_NAME, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: env.SECURE_COOKIES,
+      path: '/',
+      maxAge: env.SESSION_ABSOLUTE_HOURS * 3600,
+      secrets: [env.SESSION_SECRET],
+    })
+  })
+
+export function hashToken(token: string) {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** The session id (hash) named by a Cookie header, or null when there is no valid signed session cookie. */
+export async function readSessionId(cookieHeader: string | null | undefined): Promise<string | null> {
+  if (!cookieHeader) return null
+  const token: unknown = await sessionCookie().parse(cookieHeader)
+  return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? hashToken(token) : null
+}
+
+/** Validates the session behind a Cookie header, touching `lastSeenAt` at most once a minute. */
+export async function checkSession(cookieHeader: string | null | undefined, now = new Date()): Promise<SessionCheck> {
+  const id = await readSessionId(cookieHeader)
+  if (!id) return { ok: false, reason: 'none' }
+  const session = await prisma.session.findUnique({
+    where: { id },
+    select: {
+      id: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, disabledAt: true } },
+    },
+  })
+  if (!session) return { ok: false, reason: 'none' }
+  if (session.revokedAt || session.user.disabledAt) return { ok: false, reason: 'revoked' }
+  const idleMs = getEnv().SESSION_IDLE_MINUTES * 60_000
+  if (session.expiresAt <= now || session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
+    return { ok: false, reason: 'expired' }
+  }
+  if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+    await prisma.session.updateMany({ where: { id, revokedAt: null }, data: { lastSeenAt: now } })
+  }
+  const { disabledAt: _disabled, ...user } = session.user
+  return { ok: true, user: { ...user, sessionId: session.id } }
+}
+
+export async function getSessionUser(request: Request): Promise<SessionUser | null> {
+  const check = await checkSession(request.headers.get('cookie'))
+  return check.ok ? check.user : null
+}
+
+/** Socket.IO handshake authentication: exactly the request check, from the handshake's Cookie header. */
+export async function getSocketUser(cookieHeader: string | undefined): Promise<SessionUser | null> {
+  const check = await checkSession(cookieHeader)
+  return check.ok ? check.user : null
+}
+
+/**
+ * A new session row with a fresh token. Sign-in always calls this (never reuses a row), so a session id planted
+ * before sign-in is useless afterwards (session fixation).
+ */
+export async function createSession(
+  userId: string,
+  meta: { ip?: string | null; userAgent?: string | null } = {},
+  { db = prisma, now = new Date() }: { db?: Db; now?: Date } = {},
+) {
+  const token = randomBytes(32).toString('base64url')
+  const expiresAt = new Date(now.getTime() + getEnv().SESSION_ABSOLUTE_HOURS * 3_600_000)
+  const session = await db.session.create({
+    data: {
+      id: hashToken(token),
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent?.slice(0, 500) ?? null,
+    },
+    select: { id: true, expiresAt: true },
+  })
+  return { ...session, token }
+}
+
+/** Set-Cookie value for a session token; the cookie dies with the session's absolute expiry. */
+export function commitSessionCookie(token: string, expiresAt: Date) {
+  return sessionCookie().serialize(token, {
+    expires: expiresAt,
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+  })
+}
+
+export function clearSessionCookie() {
+  return sessionCookie().serialize('', { expires: new Date(0), maxAge: 0 })
+}
+
+export async function revokeSession(id: string, { db = prisma }: { db?: Db } = {}) {
+  await db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } })
+}
+
+/** Ends every live session of a user (disable, role change). Returns how many were revoked. */
+export async function revokeUserSessions(userId: string, { db = prisma }: { db?: Db } = {}) {
+  const { count } = await db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } })
+  return count
+}
