@@ -1,0 +1,65 @@
+import { PassThrough } from 'node:stream'
+import { createReadableStreamFromReadable, type EntryContext, type HandleDocumentRequestFunction } from '@remix-run/node'
+import type { HandleErrorFunction } from '@remix-run/node'
+import { RemixServer } from '@remix-run/react'
+import { isbot } from 'isbot'
+import type { Logger } from 'pino'
+import { renderToPipeableStream } from 'react-dom/server'
+import { NonceProvider } from '#app/utils/nonce-provider.ts'
+
+/** What server/app.ts passes to every loader and action as `context`. */
+declare module '@remix-run/server-runtime' {
+  interface AppLoadContext {
+    /** This response's CSP nonce (server/security.ts). */
+    cspNonce: string
+    /** The request id echoed in `X-Request-Id`; record it with audit entries and error reports. */
+    requestId: string
+    /** pino child logger bound to this request id. */
+    log: Logger
+  }
+}
+
+export const streamTimeout = 5_000
+
+const handleRequest: HandleDocumentRequestFunction = (request, responseStatusCode, responseHeaders, remixContext, loadContext) => {
+  const nonce = loadContext.cspNonce ?? ''
+  // Crawlers and no-JS clients get the whole document at once; browsers get the shell as soon as it is ready.
+  const readyEvent = isbot(request.headers.get('user-agent')) || remixContext.isSpaMode ? 'onAllReady' : 'onShellReady'
+  return new Promise((resolve, reject) => {
+    let shellRendered = false
+    const { pipe, abort } = renderToPipeableStream(
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext as EntryContext} url={request.url} nonce={nonce} />
+      </NonceProvider>,
+      {
+        nonce,
+        [readyEvent]() {
+          shellRendered = true
+          const body = new PassThrough()
+          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+          resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }))
+          pipe(body)
+        },
+        onShellError(error: unknown) {
+          reject(error)
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500
+          // Errors after the shell are also reported to handleError by Remix; before it, this is the only trace.
+          if (shellRendered) loadContext.log?.error({ err: error }, 'render error after shell')
+        },
+      },
+    )
+    setTimeout(abort, streamTimeout + 1_000)
+  })
+}
+
+export default handleRequest
+
+/** Loader/action/render errors Remix caught (it already shows the route's ErrorBoundary); log them with the request id. */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return // the client went away; not an error of ours
+  const log = (context as { log?: Logger } | undefined)?.log
+  if (log) log.error({ err: error }, 'route error')
+  else console.error(error)
+}

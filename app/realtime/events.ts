@@ -1,0 +1,57 @@
+import { z } from 'zod'
+import type { Role } from '#app/utils/permissions.ts'
+
+/**
+ * The typed Socket.IO contract, shared by the web server (server/realtime.ts, app/realtime/io.server.ts) and the
+ * browser (app/realtime/socket-provider.tsx). Isomorphic: no server imports.
+ *
+ * Events are signals, not data (DESIGN.md § Realtime): pages react by revalidating their loaders or patching a
+ * small live widget. Names are `<entity>.<what happened>`.
+ */
+
+export type WorkersStatus = { alive: number; at: string }
+export type SessionRevoked = { reason: string }
+
+export interface ServerToClientEvents {
+  /** How many worker processes sent a heartbeat recently; every 5 s and on connect. */
+  'workers.status': (payload: WorkersStatus) => void
+  /** The session behind this socket has ended (signed out elsewhere, disabled, role changed). */
+  'session.revoked': (payload: SessionRevoked) => void
+}
+
+/** Client → server payload schemas; every handler validates with these before anything else. */
+export const ClientEventSchemas = {
+  'presence.ping': z.object({}).strict(),
+  /** Follow one record's live events (room `<entity>:<id>`); authorized per entity at every join. */
+  'record.subscribe': z.object({ entity: z.enum(['order', 'ticket']), id: z.string().min(1).max(64) }).strict(),
+  'record.unsubscribe': z.object({ entity: z.enum(['order', 'ticket']), id: z.string().min(1).max(64) }).strict(),
+} as const
+
+export type ClientEventName = keyof typeof ClientEventSchemas
+export type ClientEventPayload<Name extends ClientEventName> = z.infer<(typeof ClientEventSchemas)[Name]>
+
+/** Every client event takes an acknowledgement: `{ ok: true, … }` or `{ ok: false, error }`. */
+export type Ack<Data = object> = (response: ({ ok: true } & Data) | { ok: false; error: string }) => void
+
+export interface ClientToServerEvents {
+  'presence.ping': (payload: ClientEventPayload<'presence.ping'>, ack: Ack<{ at: string }>) => void
+  'record.subscribe': (payload: ClientEventPayload<'record.subscribe'>, ack: Ack) => void
+  'record.unsubscribe': (payload: ClientEventPayload<'record.unsubscribe'>, ack: Ack) => void
+}
+
+export interface InterServerEvents {}
+
+/** What the auth middleware stores on `socket.data`. */
+export interface SocketData {
+  user: { id: string; email: string; name: string; role: Role; sessionId: string }
+}
+
+export const userRoom = (userId: string) => `user:${userId}`
+export const roleRoom = (role: Role) => `role:${role}`
+export const recordRoom = (entity: 'order' | 'ticket', id: string) => `${entity}:${id}`
+
+/** Broadcast period of `workers.status`. */
+export const WORKERS_STATUS_INTERVAL_MS = 5_000
+
+/** The Socket.IO endpoint path (default); the handshake shares the page's origin and cookie. */
+export const SOCKET_PATH = '/socket.io'

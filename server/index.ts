@@ -1,0 +1,96 @@
+import http from 'node:http'
+import { closeQueues, pingQueueBackend } from '#app/queues/connection.server.ts'
+import { SOCKET_PATH } from '#app/realtime/events.ts'
+import { prisma } from '#app/utils/db.server.ts'
+import { getEnv } from '#app/utils/env.server.ts'
+import { BUILD_PATH, createApp, loadBuild } from './app.ts'
+import { checkDatabase, HEALTHZ_BODY } from './health.ts'
+import { logger } from './logger.ts'
+import { createRealtime } from './realtime.ts'
+import { staticSecurityHeaders } from './security.ts'
+import { installShutdown, trackInFlight } from './shutdown.ts'
+
+/**
+ * The web process: one HTTP server carrying the Remix app (express) and Socket.IO on the same port.
+ * Run with `node --import tsx server/index.ts` after `remix build`. See docs/decisions/0004-web-process.md.
+ */
+
+const env = getEnv()
+const httpsOnly = env.PUBLIC_URL.startsWith('https://')
+
+let build
+try {
+  build = await loadBuild()
+} catch (error) {
+  logger.fatal({ err: error, path: BUILD_PATH }, 'cannot load the Remix server build; run `npm run build` first')
+  process.exit(1)
+}
+
+let shuttingDown = false
+const readiness = {
+  checks: { database: checkDatabase, queue: pingQueueBackend },
+  isShuttingDown: () => shuttingDown,
+}
+
+const app = createApp({
+  logger,
+  allowedOrigins: env.ALLOWED_ORIGINS,
+  httpsOnly,
+  trustProxy: env.TRUST_PROXY,
+  mode: env.NODE_ENV,
+  readiness,
+  build,
+})
+
+// `/healthz` is answered here, before express, so a liveness probe costs what a bare node:http handler does
+// (bench/http-floor.ts); it still carries the security headers, computed once.
+const healthHeaders: http.OutgoingHttpHeaders = Object.fromEntries([
+  ...staticSecurityHeaders({ allowedOrigins: env.ALLOWED_ORIGINS, httpsOnly }),
+  ['Content-Type', 'application/json; charset=utf-8'],
+  ['Content-Length', String(Buffer.byteLength(HEALTHZ_BODY))],
+  ['Cache-Control', 'no-store'],
+])
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+    res.writeHead(200, healthHeaders)
+    res.end(req.method === 'HEAD' ? undefined : HEALTHZ_BODY)
+    return
+  }
+  app(req, res)
+})
+
+const inFlight = trackInFlight(server, (url) => url === '/healthz' || url.startsWith(`${SOCKET_PATH}/`))
+
+const realtime = await createRealtime({
+  httpServer: server,
+  logger,
+  allowedOrigins: env.ALLOWED_ORIGINS,
+  redisUrl: env.REDIS_URL,
+  keyPrefix: env.QUEUE_PREFIX,
+})
+
+installShutdown({
+  server,
+  inFlight,
+  logger,
+  markShuttingDown: () => {
+    shuttingDown = true
+  },
+  steps: [
+    { name: 'socket.io', run: () => realtime.close() },
+    { name: 'queues', run: () => closeQueues() },
+    { name: 'database', run: () => prisma.$disconnect() },
+  ],
+})
+
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'http server error')
+  process.exit(1)
+})
+
+server.listen(env.PORT, env.HOST, () => {
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : env.PORT
+  logger.info({ host: env.HOST, port, publicUrl: env.PUBLIC_URL, redis: Boolean(env.REDIS_URL) }, `web listening on http://${env.HOST}:${port}`)
+})

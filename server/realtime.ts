@@ -1,0 +1,218 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http'
+import { createAdapter } from '@socket.io/redis-adapter'
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { Server, type Socket } from 'socket.io'
+import type { z } from 'zod'
+import {
+  ClientEventSchemas,
+  recordRoom,
+  roleRoom,
+  SOCKET_PATH,
+  userRoom,
+  WORKERS_STATUS_INTERVAL_MS,
+  type Ack,
+  type ClientEventName,
+  type ClientEventPayload,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+  type WorkersStatus,
+} from '#app/realtime/events.ts'
+import { registerIo, type OpsDeckServer } from '#app/realtime/io.server.ts'
+import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
+import { hasPermission, type Permission } from '#app/utils/permissions.ts'
+import { getSocketUser } from '#app/utils/session.server.ts'
+
+/**
+ * Socket.IO on the web server's own port. Every connection is authenticated from the session cookie exactly like a
+ * page request, from an allowed Origin; it joins `user:<id>` and `role:<role>`. With REDIS_URL the Redis adapter fans
+ * broadcasts out to every web node; without it the in-memory adapter serves the single node.
+ */
+
+export type OpsDeckSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+type SessionUser = SocketData['user']
+
+export type RealtimeOptions = {
+  httpServer: HttpServer
+  logger: Logger
+  allowedOrigins: readonly string[]
+  redisUrl?: string
+  keyPrefix: string
+  /** Injectable for tests; default: the session check pages use. */
+  authenticate?: (cookieHeader: string | undefined) => Promise<SessionUser | null>
+  countWorkers?: () => Promise<number>
+  statusIntervalMs?: number
+}
+
+export type Realtime = { io: OpsDeckServer; close: () => Promise<void> }
+
+/**
+ * Browsers send `Origin` on every websocket handshake and every cross-origin request; they omit it only on a
+ * same-origin GET (the long-polling transport). So: present → must be ours; absent → same-origin or not a browser,
+ * and the session cookie still decides.
+ */
+export function isAllowedSocketOrigin(req: IncomingMessage, allowed: ReadonlySet<string>) {
+  const origin = req.headers.origin
+  return origin === undefined || allowed.has(origin)
+}
+
+export async function createRealtime(options: RealtimeOptions): Promise<Realtime> {
+  const log = options.logger.child({ component: 'realtime' })
+  const allowed = new Set(options.allowedOrigins.map((origin) => new URL(origin).origin))
+  const authenticate = options.authenticate ?? getSocketUser
+  const countWorkers = options.countWorkers ?? (() => countAliveWorkers())
+
+  const io: OpsDeckServer = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
+    options.httpServer,
+    {
+      path: SOCKET_PATH,
+      serveClient: false,
+      // Same-origin only: no CORS headers are sent, and a foreign Origin is refused before the handshake.
+      allowRequest: (req, callback) => callback(null, isAllowedSocketOrigin(req, allowed)),
+      // Signals are tiny; anything bigger than this from a client is abuse.
+      maxHttpBufferSize: 64 * 1024,
+      connectionStateRecovery: undefined,
+    },
+  )
+
+  let redis: { pub: Redis; sub: Redis } | undefined
+  if (options.redisUrl) {
+    const pub = new Redis(options.redisUrl, { maxRetriesPerRequest: null })
+    const sub = pub.duplicate()
+    for (const client of [pub, sub]) client.on('error', (error) => log.error({ err: error }, 'socket.io redis adapter connection error'))
+    io.adapter(createAdapter(pub, sub, { key: `${options.keyPrefix}:socket.io` }))
+    redis = { pub, sub }
+    log.info('socket.io using the redis adapter')
+  }
+
+  io.use(async (socket, next) => {
+    if (!isAllowedSocketOrigin(socket.request, allowed)) {
+      log.warn({ origin: socket.handshake.headers.origin }, 'socket refused: foreign origin')
+      return next(new Error('forbidden origin'))
+    }
+    try {
+      const user = await authenticate(socket.handshake.headers.cookie)
+      if (!user) return next(new Error('unauthorized'))
+      socket.data.user = user
+      next()
+    } catch (error) {
+      log.error({ err: error }, 'socket authentication failed')
+      next(new Error('unavailable'))
+    }
+  })
+
+  let lastStatus: WorkersStatus | undefined
+  async function workersStatus(): Promise<WorkersStatus | undefined> {
+    try {
+      lastStatus = { alive: await countWorkers(), at: new Date().toISOString() }
+    } catch (error) {
+      log.warn({ err: error }, 'could not count alive workers')
+    }
+    return lastStatus
+  }
+
+  io.on('connection', (socket: OpsDeckSocket) => {
+    const { user } = socket.data
+    void socket.join([userRoom(user.id), roleRoom(user.role)])
+    log.debug({ userId: user.id, socketId: socket.id }, 'socket connected')
+    registerHandlers(socket, log)
+    void workersStatus().then((status) => {
+      if (status && socket.connected) socket.emit('workers.status', status)
+    })
+  })
+
+  // Each node tells its own sockets (`io.local`): with the Redis adapter a plain `io.emit` from every node would
+  // reach every socket once per node.
+  const ticker = setInterval(() => {
+    if (io.engine.clientsCount === 0) return
+    void workersStatus().then((status) => {
+      if (status) io.local.emit('workers.status', status)
+    })
+  }, options.statusIntervalMs ?? WORKERS_STATUS_INTERVAL_MS)
+  ticker.unref()
+
+  registerIo(io)
+
+  return {
+    io,
+    async close() {
+      clearInterval(ticker)
+      registerIo(null)
+      // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
+      // rolling deploy) and the adapter.
+      await io.close()
+      if (redis) await Promise.allSettled([redis.pub.quit(), redis.sub.quit()])
+    },
+  }
+}
+
+type Handler<Name extends ClientEventName, Result extends object> = (
+  payload: ClientEventPayload<Name>,
+  context: { socket: OpsDeckSocket; user: SessionUser },
+) => Promise<Result> | Result
+
+/**
+ * Registers one client event: validates the payload with its zod schema, checks the permission for what it
+ * touches (null = any signed-in user, for events that touch nothing), runs the handler and answers the ack.
+ * Every client event goes through this; there is no other `socket.on` for client events.
+ */
+export function onEvent<Name extends ClientEventName, Result extends object>(
+  socket: OpsDeckSocket,
+  name: Name,
+  permission: Permission | null | ((payload: ClientEventPayload<Name>) => Permission),
+  schema: z.ZodType<ClientEventPayload<Name>, z.ZodTypeDef, unknown>,
+  handler: Handler<Name, Result>,
+  log?: Logger,
+) {
+  const listener = async (raw: unknown, ack: unknown) => {
+    const reply: Ack<Result> = typeof ack === 'function' ? (ack as Ack<Result>) : () => {}
+    const parsed = schema.safeParse(raw)
+    if (!parsed.success) {
+      reply({ ok: false, error: `invalid payload: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || name} ${issue.message}`).join('; ')}` })
+      return
+    }
+    const user = socket.data.user
+    const needed = typeof permission === 'function' ? permission(parsed.data) : permission
+    if (needed && !hasPermission(user.role, needed)) {
+      log?.warn({ userId: user.id, event: name, permission: needed }, 'socket event forbidden')
+      reply({ ok: false, error: `forbidden: needs ${needed}` })
+      return
+    }
+    try {
+      reply({ ok: true, ...(await handler(parsed.data, { socket, user })) })
+    } catch (error) {
+      log?.error({ err: error, event: name }, 'socket event failed')
+      reply({ ok: false, error: 'internal error' })
+    }
+  }
+  // The cast: socket.io types listeners per event; this one is generic over every client event.
+  socket.on(name, listener as never)
+}
+
+function registerHandlers(socket: OpsDeckSocket, log: Logger) {
+  onEvent(socket, 'presence.ping', null, ClientEventSchemas['presence.ping'], () => ({ at: new Date().toISOString() }), log)
+  onEvent(
+    socket,
+    'record.subscribe',
+    ({ entity }) => `read:${entity}`,
+    ClientEventSchemas['record.subscribe'],
+    async ({ entity, id }, { socket }) => {
+      await socket.join(recordRoom(entity, id))
+      return {}
+    },
+    log,
+  )
+  onEvent(
+    socket,
+    'record.unsubscribe',
+    null,
+    ClientEventSchemas['record.unsubscribe'],
+    async ({ entity, id }, { socket }) => {
+      await socket.leave(recordRoom(entity, id))
+      return {}
+    },
+    log,
+  )
+}
