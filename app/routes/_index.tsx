@@ -1,13 +1,97 @@
-import { json } from '@remix-run/node'
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
-import { prisma } from '#app/utils/db.server.ts'
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { getHomeFigures } from '#app/models/dashboard.server.ts'
+import { requirePermission } from '#app/utils/auth.server.ts'
+import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 
-export async function loader() {
-  const rows = await prisma.$queryRaw<{ now: Date }[]>`select now() as now`
-  return json({ now: rows[0]!.now.toISOString() })
+/**
+ * Home: today's figures, each shown only to roles that may read its area (docs/decisions/0001-styling.md covers the
+ * look; the rule is here). Revenue is a financial metric: `read:metric` (managers, admins). Support sees orders and
+ * tickets; operations sees orders, fulfilment, returns and stock. The loader drops what the role may not read, so
+ * hidden figures never reach the browser.
+ */
+
+type Figure = { id: string; label: string; value: string; hint?: string; tone?: 'warning' }
+
+const FIGURE_PERMISSIONS = {
+  ordersToday: 'read:order',
+  revenueToday: 'read:metric',
+  awaitingFulfilment: 'read:order',
+  openTickets: 'read:ticket',
+  returnsWaiting: 'read:return',
+  lowStock: 'read:inventory',
+} as const satisfies Record<string, Permission>
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:dashboard')
+  const now = new Date()
+  const figures = await getHomeFigures(now)
+  const may = (id: keyof typeof FIGURE_PERMISSIONS) => hasPermission(user.role, FIGURE_PERMISSIONS[id])
+  const count = new Intl.NumberFormat('en-GB')
+
+  const shown: Figure[] = []
+  if (may('ordersToday')) shown.push({ id: 'ordersToday', label: "Today's orders", value: count.format(figures.ordersToday) })
+  if (may('revenueToday')) {
+    shown.push({
+      id: 'revenueToday',
+      label: 'Revenue today',
+      value: figures.revenueToday.length ? figures.revenueToday.map((r) => formatMoney(r.amount, r.currency)).join(' · ') : formatMoney(0, 'USD'),
+      hint: 'Captured payments, by currency',
+    })
+  }
+  if (may('awaitingFulfilment') && typeof figures.awaitingFulfilment === 'number') {
+    shown.push({ id: 'awaitingFulfilment', label: 'Awaiting fulfilment', value: count.format(figures.awaitingFulfilment) })
+  }
+  if (may('openTickets')) shown.push({ id: 'openTickets', label: 'Open tickets', value: count.format(figures.openTickets) })
+  if (may('returnsWaiting')) shown.push({ id: 'returnsWaiting', label: 'Returns waiting', value: count.format(figures.returnsWaiting) })
+  if (may('lowStock')) {
+    shown.push({
+      id: 'lowStock',
+      label: 'Low stock SKUs',
+      value: count.format(figures.lowStock),
+      tone: figures.lowStock > 0 ? 'warning' : undefined,
+    })
+  }
+  return json({ name: user.name, figures: shown, asOf: now.toISOString() })
 }
 
-export default function Index() {
-  const { now } = useLoaderData<typeof loader>()
-  return <p>OpsDeck {now}</p>
+/** Minor units → a localized amount, with the currency's own number of decimals (JPY 0, USD 2, KWD 3). */
+export function formatMoney(amountMinor: number, currency: string) {
+  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency })
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2
+  return format.format(amountMinor / 10 ** digits)
+}
+
+const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' })
+
+export default function HomePage() {
+  const { name, figures, asOf } = useLoaderData<typeof loader>()
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <h1>Welcome, {name}</h1>
+          <p className="muted">
+            Today so far (UTC day), as of <time dateTime={asOf}>{TIME.format(new Date(asOf))} UTC</time>
+          </p>
+        </div>
+      </header>
+      <ul className="figures" aria-label="Today's figures">
+        {figures.map((figure) => (
+          <li key={figure.id} className={`figure${figure.tone ? ` figure-${figure.tone}` : ''}`} data-figure={figure.id}>
+            <span className="figure-label">{figure.label}</span>
+            <span className="figure-value">{figure.value}</span>
+            {figure.hint ? <span className="figure-hint">{figure.hint}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+export const meta: MetaFunction = () => [{ title: 'Home · OpsDeck' }]
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
 }
