@@ -29,6 +29,8 @@ export type AppOptions = {
   /** Remix's server build (or a loader for it); tests may pass `requestHandler` instead. */
   build?: ServerBuild | (() => Promise<ServerBuild>)
   requestHandler?: RequestHandler
+  /** Static files root (default: public/); tests point it at a temporary directory. */
+  publicDir?: string
   /** Extra path prefixes exempt from the Origin check (server-to-server callers that authenticate otherwise). */
   originExemptPrefixes?: readonly string[]
 }
@@ -39,6 +41,7 @@ export async function loadBuild(): Promise<ServerBuild> {
 }
 
 export function createApp(options: AppOptions) {
+  const publicDir = options.publicDir ?? PUBLIC_DIR
   const app = express()
   app.disable('x-powered-by')
   // Only behind a proxy we run: makes req.ip / req.secure / req.protocol read X-Forwarded-*.
@@ -56,13 +59,13 @@ export function createApp(options: AppOptions) {
   // Fingerprinted by the Remix compiler: a file's name changes whenever its content does.
   app.use(
     '/build',
-    express.static(path.join(PUBLIC_DIR, 'build'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }),
+    express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }),
   )
   // A missing fingerprinted file is a 404, not a page render (an old tab asking for a replaced chunk).
   app.use('/build', (_req, res) => {
     res.status(404).type('text/plain').send('Not found')
   })
-  app.use(express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
+  app.use(express.static(publicDir, { maxAge: '1h', index: false }))
 
   // Normally answered in server/index.ts before express; kept here so the app alone (tests) is complete.
   app.get('/healthz', (_req, res) => {
