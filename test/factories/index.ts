@@ -1,0 +1,7 @@
+export * from './faker.ts'
+export * from './users.ts'
+export * from './catalogue.ts'
+export * from './customers.ts'
+export * from './orders.ts'
+export * from './returns.ts'
+export * from './tickets.ts'
