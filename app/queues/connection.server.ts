@@ -222,11 +222,23 @@ export async function enqueue<Data>(queue: Queue<Data>, name: string, data: Data
 async function waitForRedis(client: Redis, timeoutMs: number) {
   if (client.status === 'ready') return
   if (client.status === 'end' || client.status === 'close') throw redisUnreachable(state.lastRedisError ?? new Error(`connection ${client.status}`))
+  // Already failing (reconnecting after an error): say so at once rather than making /readyz wait.
+  if (state.lastRedisError) throw redisUnreachable(state.lastRedisError)
+  let onReady: (() => void) | undefined
+  let onError: ((error: Error) => void) | undefined
   await withTimeout(
-    new Promise<void>((resolve) => client.once('ready', () => resolve())),
+    new Promise<void>((resolve, reject) => {
+      onReady = () => resolve()
+      onError = (error) => reject(redisUnreachable(error))
+      client.once('ready', onReady)
+      client.once('error', onError)
+    }),
     timeoutMs,
     () => redisUnreachable(state.lastRedisError ?? new Error(`no answer within ${timeoutMs} ms`)),
-  )
+  ).finally(() => {
+    client.off('ready', onReady!)
+    client.off('error', onError!)
+  })
 }
 
 /**
@@ -245,13 +257,15 @@ export async function pingQueueBackend(): Promise<void> {
     )
     return
   }
-  state.pingPool ??= new pg.Pool({
-    connectionString: env.DATABASE_URL,
-    max: 1,
-    connectionTimeoutMillis: PING_TIMEOUT_MS,
-    idleTimeoutMillis: 30_000,
-  })
-  state.pingPool.on('error', () => {}) // an idle client dropping is reported by the next ping instead
+  if (!state.pingPool) {
+    state.pingPool = new pg.Pool({
+      connectionString: env.DATABASE_URL,
+      max: 1,
+      connectionTimeoutMillis: PING_TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+    })
+    state.pingPool.on('error', () => {}) // an idle client dropping is reported by the next ping instead
+  }
   await withTimeout(state.pingPool.query('select 1'), PING_TIMEOUT_MS, () => postgresUnreachable(new Error(`no answer within ${PING_TIMEOUT_MS} ms`))).catch(
     (error: unknown) => {
       throw error instanceof QueueUnavailableError ? error : postgresUnreachable(error)
