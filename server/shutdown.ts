@@ -49,6 +49,8 @@ export type ShutdownOptions = {
   exit?: (code: number) => void
   /** The whole sequence's deadline; past it the process exits 1 whatever is still open. */
   hardTimeoutMs?: number
+  /** Signals that start the shutdown (tests pass none and call `shutdown()`). */
+  signals?: NodeJS.Signals[]
 }
 
 export function installShutdown(options: ShutdownOptions) {
@@ -109,7 +111,6 @@ export function installShutdown(options: ShutdownOptions) {
     }
     started = shutdown(signal)
   }
-  process.on('SIGTERM', onSignal)
-  process.on('SIGINT', onSignal)
+  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) process.on(signal, onSignal)
   return { shutdown: (signal = 'manual') => (started ??= shutdown(signal)) }
 }
