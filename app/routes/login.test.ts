@@ -1,9 +1,12 @@
+import type { AppLoadContext } from '@remix-run/node'
 import { describe, expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
 import { action, loader } from './login.tsx'
 
-const args = (request: Request) => ({ request, params: {}, context: { clientIp: '198.51.100.7', requestId: 'req-login' } })
+const args = (request: Request) => ({ request, params: {}, context: { clientIp: '198.51.100.7', requestId: 'req-login' } as unknown as AppLoadContext })
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const body = async (response: Response): Promise<any> => response.json()
 const post = (fields: Record<string, string>, cookie = '') =>
   new Request('http://localhost/login', {
     method: 'POST',
@@ -15,7 +18,7 @@ describe('/login', () => {
   test('field errors with 400', async () => {
     const response = await action(args(post({ email: 'nope', password: '' })))
     expect(response.status).toBe(400)
-    expect((await response.json()).fieldErrors).toEqual({
+    expect((await body(response)).fieldErrors).toEqual({
       email: 'Enter a valid email address, like name@example.com',
       password: 'Enter your password',
     })
@@ -24,7 +27,7 @@ describe('/login', () => {
   test('a wrong password gets the generic message', async () => {
     const response = await action(args(post({ email: 'nobody@example.test', password: 'whatever it is' })))
     expect(response.status).toBe(400)
-    expect((await response.json()).formError).toBe('Email or password is incorrect')
+    expect((await body(response)).formError).toBe('Email or password is incorrect')
   })
 
   test('success sets the session cookie and goes to a safe redirectTo only', async () => {
@@ -48,6 +51,6 @@ describe('/login', () => {
 
   test('explains why you were sent here', async () => {
     const response = await loader(args(new Request('http://localhost/login?reason=expired')))
-    expect((await response.json()).notice).toMatch(/session expired/)
+    expect((await body(response)).notice).toMatch(/session expired/)
   })
 })

@@ -1,3 +1,4 @@
+import type { AppLoadContext } from '@remix-run/node'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
 import type { Role } from '#app/utils/permissions.ts'
@@ -24,7 +25,11 @@ function post(cookie: string, fields: Record<string, string>) {
     body: new URLSearchParams(fields),
   })
 }
-const args = (request: Request) => ({ request, params: {}, context: {} })
+const context = { cspNonce: '', requestId: 'test-request' } as unknown as AppLoadContext
+const args = (request: Request) => ({ request, params: {}, context })
+/** Response bodies as the assertions read them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const body = async (response: Response): Promise<any> => response.json()
 async function thrownBy(promise: Promise<unknown>) {
   return (await promise.then(() => null, (error: unknown) => error)) as Response
 }
@@ -36,7 +41,7 @@ describe('/admin/users', () => {
     const { cookie } = await signedIn(role)
     const viaLoader = await thrownBy(loader(args(new Request('http://localhost/admin/users', { headers: { cookie } }))))
     expect(viaLoader.status).toBe(403)
-    expect(await viaLoader.json()).toMatchObject({ permission: 'manage:user' })
+    expect(await body(viaLoader)).toMatchObject({ permission: 'manage:user' })
     const viaAction = await thrownBy(action(args(post(cookie, { intent: 'create', email: 'x@example.test', name: 'X', role: 'admin', password: 'long enough password' }))))
     expect(viaAction.status).toBe(403)
     expect(await prisma.user.count({ where: { email: 'x@example.test' } })).toBe(0)
@@ -51,7 +56,7 @@ describe('/admin/users', () => {
   test('lists users with only the fields the table shows', async () => {
     const { cookie, user } = await signedIn('admin')
     const response = await loader(args(new Request('http://localhost/admin/users', { headers: { cookie } })))
-    const data = await response.json()
+    const data = await body(response)
     expect(data.currentUserId).toBe(user.id)
     const me = data.users.find((row: { id: string }) => row.id === user.id)
     expect(Object.keys(me).sort()).toEqual(['disabledAt', 'email', 'id', 'lastSignInAt', 'name', 'role', 'version'])
@@ -61,7 +66,7 @@ describe('/admin/users', () => {
     const { cookie } = await signedIn('admin')
     const bad = await action(args(post(cookie, { intent: 'create', email: 'not-an-email', name: '', role: 'boss', password: 'short' })))
     expect(bad.status).toBe(400)
-    const badData = await bad.json()
+    const badData = await body(bad)
     expect(badData.fieldErrors).toEqual({
       email: 'Enter a valid email address',
       name: 'Enter a name',
@@ -77,7 +82,7 @@ describe('/admin/users', () => {
 
     const dup = await action(args(post(cookie, { intent: 'create', email: 'fresh@example.test', name: 'Again', role: 'support', password: 'long enough password' })))
     expect(dup.status).toBe(400)
-    expect((await dup.json()).fieldErrors).toEqual({ email: 'A user with this email already exists' })
+    expect((await body(dup)).fieldErrors).toEqual({ email: 'A user with this email already exists' })
   })
 
   test('role change with a stale version is refused with 409', async () => {
@@ -87,7 +92,7 @@ describe('/admin/users', () => {
     expect(first.status).toBe(302)
     const stale = await action(args(post(cookie, { intent: 'change-role', userId: target.id, role: 'manager', version: '1' })))
     expect(stale.status).toBe(409)
-    expect((await stale.json()).formError).toMatch(/changed by someone else/)
+    expect((await body(stale)).formError).toMatch(/changed by someone else/)
   })
 
   test('disable revokes sessions and ends sockets; an admin cannot disable themselves', async () => {
@@ -100,7 +105,7 @@ describe('/admin/users', () => {
 
     const self = await action(args(post(cookie, { intent: 'disable', userId: admin.id })))
     expect(self.status).toBe(400)
-    expect((await self.json()).formError).toMatch(/cannot disable your own account/)
+    expect((await body(self)).formError).toMatch(/cannot disable your own account/)
     const selfDemote = await action(args(post(cookie, { intent: 'change-role', userId: admin.id, role: 'support', version: '1' })))
     expect(selfDemote.status).toBe(400)
     expect(await prisma.user.findUniqueOrThrow({ where: { id: admin.id }, select: { role: true, disabledAt: true } })).toEqual({ role: 'admin', disabledAt: null })
