@@ -22,7 +22,13 @@ let build
 try {
   build = await loadBuild()
 } catch (error) {
-  logger.fatal({ err: error, path: BUILD_PATH }, 'cannot load the Remix server build; run `npm run build` first')
+  const missingBuild = (error as { url?: string }).url?.endsWith('/build/index.js') || !(error as { url?: string }).url
+  logger.fatal(
+    { err: error, path: BUILD_PATH },
+    missingBuild && (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
+      ? 'no Remix server build; run `npm run build` first'
+      : 'cannot load the Remix server build',
+  )
   process.exit(1)
 }
 
