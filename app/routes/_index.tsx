@@ -12,7 +12,8 @@ import { hasPermission, type Permission } from '#app/utils/permissions.ts'
  * hidden figures never reach the browser.
  */
 
-type Figure = { id: string; label: string; value: string; hint?: string; tone?: 'warning' }
+/** `value` has one entry per line: revenue shows one amount per currency. */
+type Figure = { id: string; label: string; value: string[]; hint?: string; tone?: 'warning' }
 
 const FIGURE_PERMISSIONS = {
   ordersToday: 'read:order',
@@ -31,25 +32,27 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const count = new Intl.NumberFormat('en-GB')
 
   const shown: Figure[] = []
-  if (may('ordersToday')) shown.push({ id: 'ordersToday', label: "Today's orders", value: count.format(figures.ordersToday) })
+  if (may('ordersToday')) shown.push({ id: 'ordersToday', label: "Today's orders", value: [count.format(figures.ordersToday)] })
   if (may('revenueToday')) {
     shown.push({
       id: 'revenueToday',
       label: 'Revenue today',
-      value: figures.revenueToday.length ? figures.revenueToday.map((r) => formatMoney(r.amount, r.currency)).join(' · ') : formatMoney(0, 'USD'),
+      value: figures.revenueToday.length
+        ? figures.revenueToday.map((revenue) => formatMoney(revenue.amount, revenue.currency))
+        : [formatMoney(0, 'USD')],
       hint: 'Captured payments, by currency',
     })
   }
   if (may('awaitingFulfilment') && typeof figures.awaitingFulfilment === 'number') {
-    shown.push({ id: 'awaitingFulfilment', label: 'Awaiting fulfilment', value: count.format(figures.awaitingFulfilment) })
+    shown.push({ id: 'awaitingFulfilment', label: 'Awaiting fulfilment', value: [count.format(figures.awaitingFulfilment)] })
   }
-  if (may('openTickets')) shown.push({ id: 'openTickets', label: 'Open tickets', value: count.format(figures.openTickets) })
-  if (may('returnsWaiting')) shown.push({ id: 'returnsWaiting', label: 'Returns waiting', value: count.format(figures.returnsWaiting) })
+  if (may('openTickets')) shown.push({ id: 'openTickets', label: 'Open tickets', value: [count.format(figures.openTickets)] })
+  if (may('returnsWaiting')) shown.push({ id: 'returnsWaiting', label: 'Returns waiting', value: [count.format(figures.returnsWaiting)] })
   if (may('lowStock')) {
     shown.push({
       id: 'lowStock',
       label: 'Low stock SKUs',
-      value: count.format(figures.lowStock),
+      value: [count.format(figures.lowStock)],
       tone: figures.lowStock > 0 ? 'warning' : undefined,
     })
   }
@@ -58,7 +61,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 /** Minor units → a localized amount, with the currency's own number of decimals (JPY 0, USD 2, KWD 3). */
 export function formatMoney(amountMinor: number, currency: string) {
-  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency })
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency })
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2
   return format.format(amountMinor / 10 ** digits)
 }
@@ -81,7 +84,11 @@ export default function HomePage() {
         {figures.map((figure) => (
           <li key={figure.id} className={`figure${figure.tone ? ` figure-${figure.tone}` : ''}`} data-figure={figure.id}>
             <span className="figure-label">{figure.label}</span>
-            <span className="figure-value">{figure.value}</span>
+            <span className={`figure-value${figure.value.length > 1 ? ' figure-value-multi' : ''}`}>
+              {figure.value.map((line) => (
+                <span key={line}>{line}</span>
+              ))}
+            </span>
             {figure.hint ? <span className="figure-hint">{figure.hint}</span> : null}
           </li>
         ))}

@@ -130,18 +130,18 @@ export default function UsersPage() {
           {actionData.formError}
         </p>
       ) : null}
-      <div className="split">
-        <section aria-labelledby="users-table-title" className="panel panel-flush">
-          <h2 id="users-table-title" className="visually-hidden">
-            All users
-          </h2>
-          <DataTable columns={columns} data={users} getRowId={(user) => user.id} caption="Users, their roles and status" testId="users-table" />
-        </section>
-        <CreateUserForm
-          minPasswordLength={minPasswordLength}
-          result={actionData?.intent === 'create' ? actionData : undefined}
-        />
-      </div>
+      <section aria-labelledby="users-table-title" className="panel panel-flush">
+        <h2 id="users-table-title" className="visually-hidden">
+          All users
+        </h2>
+        <DataTable columns={columns} data={users} getRowId={(user) => user.id} caption="Users, their roles and status" testId="users-table" />
+      </section>
+      {/* Keyed on the number of users: a successful create remounts the form empty; a failed one keeps what was typed. */}
+      <CreateUserForm
+        key={users.length}
+        minPasswordLength={minPasswordLength}
+        result={actionData?.intent === 'create' ? actionData : undefined}
+      />
     </div>
   )
 }
@@ -172,7 +172,7 @@ function CreateUserForm({
   return (
     <section aria-labelledby="create-user-title" className="panel">
       <h2 id="create-user-title">Add a user</h2>
-      <Form method="post" className="form" noValidate data-testid="create-user-form">
+      <Form method="post" className="form form-row" noValidate data-testid="create-user-form">
         <input type="hidden" name="intent" value="create" />
         <div className="field">
           <label htmlFor="new-name">Name</label>
@@ -198,12 +198,14 @@ function CreateUserForm({
         <div className="field">
           <label htmlFor="new-password">Initial password</label>
           <input {...fieldProps('password')} type="password" autoComplete="new-password" minLength={minPasswordLength} required />
-          <p className="field-hint">At least {minPasswordLength} characters. Share it with them privately.</p>
+          <p className="field-hint">At least {minPasswordLength} characters.</p>
           {error('password')}
         </div>
-        <button type="submit" className="button button-primary" disabled={submitting}>
-          {submitting ? 'Creating…' : 'Create user'}
-        </button>
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={submitting}>
+            {submitting ? 'Creating…' : 'Create user'}
+          </button>
+        </div>
       </Form>
     </section>
   )
