@@ -90,10 +90,15 @@ export type SignInResult =
  */
 export async function signIn(input: SignInInput): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase()
-  const ipKey = input.ip ?? 'unknown'
+  // NOTE: with no known client address (a caller that passed none) the per-IP limit is skipped rather than putting
+  // every such request in one shared bucket, where 30 bad guesses by anyone would lock everyone out.
+  const ipKey = input.ip ?? null
   const limiters = await getSignInLimiters()
 
-  const consumed = await Promise.allSettled([limiters.account.consume(email), limiters.ip.consume(ipKey)])
+  const consumed = await Promise.allSettled([
+    limiters.account.consume(email),
+    ...(ipKey ? [limiters.ip.consume(ipKey)] : []),
+  ])
   const limited = consumed.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))
   if (limited.length > 0) {
     const hit = limited.filter(isRateLimited)
@@ -110,7 +115,7 @@ export async function signIn(input: SignInInput): Promise<SignInResult> {
     return { ok: false, status: 400, message: SIGNIN_FAILED_MESSAGE }
   }
 
-  await Promise.all([limiters.account.delete(email), limiters.ip.reward(ipKey, 1)])
+  await Promise.all([limiters.account.delete(email), ipKey ? limiters.ip.reward(ipKey, 1) : null])
   const previousSessionId = await readSessionId(input.cookieHeader)
   const session = await prisma.$transaction(async (tx) => {
     if (previousSessionId) await revokeSession(previousSessionId, { db: tx })
