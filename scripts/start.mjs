@@ -41,10 +41,13 @@ let stopping = false
 
 // -------------------------------------------------------------------------------------------------------------------
 
-function run(name, command, args, env = process.env) {
+/** Runs a set-up step to completion (stdio inherited: npm ci and prisma generate may run before anything else works). */
+function runInherited(name, command, args, env = process.env) {
   const result = spawnSync(command, args, { stdio: 'inherit', env })
   if (result.status !== 0) throw new Error(`${name} failed (${[command, ...args].join(' ')} exited with ${result.status ?? result.signal})`)
 }
+
+const setupLog = (line) => process.stdout.write(`${tag('setup')} ${line}\n`)
 
 /** Spawns a long-running child whose output lines are prefixed with [name]. */
 function startChild(name, args, env) {
@@ -168,19 +171,20 @@ async function main() {
   const installed = path.join(ROOT, 'node_modules', '.package-lock.json')
   if (!process.env.OPSDECK_SKIP_INSTALL && (!existsSync(installed) || mtime(lockfile) > mtime(installed))) {
     say('installing dependencies (npm ci)…')
-    run('npm ci', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci'])
+    runInherited('npm ci', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['ci'])
   }
 
   // 2. Prisma client
   if (!existsSync(path.join(ROOT, 'app', 'generated', 'prisma'))) {
     say('generating the Prisma client…')
-    run('prisma generate', bin('prisma'), ['generate'])
+    runInherited('prisma generate', bin('prisma'), ['generate'])
   }
 
   mkdirSync(DATA_DIR, { recursive: true })
 
   // 3. database
-  if (!env.DATABASE_URL) {
+  const embedded = !env.DATABASE_URL
+  if (embedded) {
     const portFile = path.join(DATA_DIR, 'pg-port')
     const wanted = Number(existsSync(portFile) ? readFileSync(portFile, 'utf8') : 5433) || 5433
     const port = await freePort(wanted)
@@ -210,15 +214,20 @@ async function main() {
   if (!env.SESSION_SECRET) env.SESSION_SECRET = keptSecret('session-secret', 32)
 
   // 5. migrations
-  say('applying migrations…')
-  run('prisma migrate deploy', bin('prisma'), ['migrate', 'deploy'], env)
+  const { applyMigrations, run } = await import('./migrations.mjs')
+  await applyMigrations(env, setupLog)
 
   // 6. demo data
   if (env.NODE_ENV === 'production') {
     say('NODE_ENV=production: not seeding demo data')
   } else if (existsSync(path.join(ROOT, 'prisma', 'seed.ts'))) {
-    say('seeding demo data (only when the database is empty)…')
-    run('seed', process.execPath, ['--import', 'tsx', 'prisma/seed.ts'], env)
+    // The seed is idempotent; for the embedded database a marker in the data dir saves its start-up on warm starts.
+    const marker = path.join(DATA_DIR, 'seeded')
+    if (!embedded || !existsSync(marker)) {
+      say('seeding demo data (only when the database is empty)…')
+      await run(process.execPath, ['--import', 'tsx', 'prisma/seed.ts'], env, setupLog)
+      if (embedded) writeFileSync(marker, `${new Date().toISOString()}\n`)
+    }
     await printDemoCredentials()
   } else {
     warn('prisma/seed.ts not found; skipping demo data')
@@ -229,7 +238,7 @@ async function main() {
   const sourcesTime = Math.max(newestMtime(path.join(ROOT, 'app')), mtime(path.join(ROOT, 'remix.config.js')))
   if (!buildTime || sourcesTime > buildTime) {
     say('building the app (remix build)…')
-    run('remix build', bin('remix'), ['build'], env)
+    await run(bin('remix'), ['build'], env, setupLog)
   }
   if (stopping) return
 

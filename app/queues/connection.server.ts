@@ -85,7 +85,7 @@ type State = {
 
 const state = singleton<State>('queues', () => ({ queues: new Map(), workers: new Set(), events: new Set(), redis: new Set() }))
 
-const log = singleton('queues-log', () => pino({ level: getEnv().LOG_LEVEL, base: { component: 'queues' } }))
+const log = singleton('queues-log', () => pino({ level: getEnv().LOG_LEVEL, base: { component: 'queues', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }))
 
 function trackRedis(client: Redis) {
   state.redis.add(client)
