@@ -6,7 +6,7 @@
  *   npx tsx bench/http-floor.ts            (needs `npm run build` and the local Postgres; see bench/README.md)
  *
  * Options (env): ROUNDS (5), SECONDS (3), CONNECTIONS (50), PIPELINING (1).
- * Prints one line per round and finally:
+ * Prints one line per round and finally (medians over rounds; the ratio is the median of the per-round pairs):
  *   http-floor: candidate=<req/s> req/s baseline=<req/s> req/s ratio=<candidate/baseline> (goal ≥ 0.85)
  */
 import { spawn } from 'node:child_process'
@@ -78,10 +78,18 @@ try {
       `round ${round}: candidate=${format(rates.candidate.at(-1)!)} req/s baseline=${format(rates.baseline.at(-1)!)} req/s`,
     )
   }
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length
-  const c = mean(rates.candidate)
-  const b = mean(rates.baseline)
-  const ratio = c / b
+  // Medians, and the median of each round's paired ratio: a burst of load from another process during one round
+  // moves one pair, not the result.
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const middle = Math.floor(sorted.length / 2)
+    return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+  }
+  const c = median(rates.candidate)
+  const b = median(rates.baseline)
+  const ratio = median(rates.candidate.map((rate, index) => rate / rates.baseline[index]!))
+  const spread = rates.candidate.map((rate, index) => (rate / rates.baseline[index]!).toFixed(2)).join(' ')
+  console.log(`paired ratios per round: ${spread}`)
   console.log(
     `http-floor: candidate=${format(c)} req/s baseline=${format(b)} req/s ratio=${ratio.toFixed(3)} (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`,
   )

@@ -44,6 +44,9 @@ function withTimeout(name: string, check: ReadinessCheck, timeoutMs: number): Pr
 export function describeError(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describeError(error.errors[0])
   if (error instanceof Error) {
+    // Prisma wraps driver errors in a multi-line invocation report ending in "Message: `…`"; keep just that.
+    const prismaMessage = /Message: `([^`]+)`/.exec(error.message)?.[1]
+    if (prismaMessage) return prismaMessage
     const code = (error as { code?: unknown }).code
     const message = error.message.split('\n').find((line) => line.trim()) ?? error.name
     return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message

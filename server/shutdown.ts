@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http'
+import type { Server as HttpServer, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 
 /**
@@ -10,18 +10,23 @@ import type { Logger } from 'pino'
  *   5. exit 0 (1 if a closing step failed or the hard deadline passed; a drain timeout is only logged).
  */
 
-export type InFlight = { count: number; idle: () => Promise<void> }
+export type InFlight = {
+  count: number
+  idle: () => Promise<void>
+  /** Makes every in-flight response that has not sent its headers yet say `Connection: close`. */
+  closeAfterResponse: () => void
+}
 
 /** Counts HTTP requests from arrival until their response is finished or aborted (Socket.IO traffic excluded). */
 export function trackInFlight(server: HttpServer, ignore: (url: string) => boolean): InFlight {
-  let count = 0
   let waiters: Array<() => void> = []
+  const open = new Set<ServerResponse>()
   server.on('request', (req, res) => {
     if (ignore(req.url ?? '')) return
-    count++
+    open.add(res)
     res.once('close', () => {
-      count--
-      if (count === 0) {
+      open.delete(res)
+      if (open.size === 0) {
         const done = waiters
         waiters = []
         for (const resolve of done) resolve()
@@ -30,9 +35,14 @@ export function trackInFlight(server: HttpServer, ignore: (url: string) => boole
   })
   return {
     get count() {
-      return count
+      return open.size
     },
-    idle: () => (count === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    idle: () => (open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    closeAfterResponse() {
+      // Node then sends `Connection: close` and ends the connection after the response, so no keep-alive
+      // connection outlives the drain.
+      for (const res of open) if (!res.headersSent) res.shouldKeepAlive = false
+    },
   }
 }
 
@@ -69,6 +79,7 @@ export function installShutdown(options: ShutdownOptions) {
     let failed = false
     log.info({ signal, inFlight: options.inFlight.count }, 'shutdown: not ready, no longer accepting connections')
     options.markShuttingDown()
+    options.inFlight.closeAfterResponse()
     options.server.close()
     // Keep-alive connections with no request on them would otherwise hold the server open.
     options.server.closeIdleConnections()
