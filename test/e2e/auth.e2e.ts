@@ -82,6 +82,20 @@ describe('sign-in and the shell', () => {
     }
   })
 
+  test('an unknown address answers 404 inside the shell', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    try {
+      await signIn(page, app!.url, demo('operations').email)
+      const response = await page.goto(`${app!.url}/no-such-page`)
+      expect(response?.status()).toBe(404)
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found')
+      expect(await page.getByTestId('user-name').textContent()).toBe(demo('operations').name)
+    } finally {
+      await context.close()
+    }
+  })
+
   test('a wrong password shows the generic error', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
