@@ -213,10 +213,23 @@ export async function enqueue<Data>(queue: Queue<Data>, name: string, data: Data
   const add = (queue as Queue).add(name, data, opts)
   return withTimeout(add, ENQUEUE_TIMEOUT_MS, () => new QueueUnavailableError(`enqueue ${queue.name}/${name} timed out`)).catch(
     (error: unknown) => {
+      if (!getEnv().REDIS_URL) discardQueue(queue as Queue)
       if (error instanceof QueueUnavailableError) throw error
       throw getEnv().REDIS_URL ? redisUnreachable(error) : postgresUnreachable(error)
     },
   )
+}
+
+/**
+ * NOTE: BullMQ's PostgreSQL backend memoizes a failed first connection (`waitUntilReady`), so a Queue created while
+ * the database was down stays broken after it comes back (verified with bullmq 6.7). After a failed enqueue we drop
+ * it; the next `createQueue(name)` builds a fresh one. Hence: call `createQueue`/`get…Queue()` per use, do not keep
+ * Queue objects in module variables.
+ */
+function discardQueue(queue: Queue) {
+  if (state.queues.get(queue.name) !== queue) return
+  state.queues.delete(queue.name)
+  void withTimeout(queue.close(), 3_000, () => new Error('timeout')).catch(() => {})
 }
 
 async function waitForRedis(client: Redis, timeoutMs: number) {

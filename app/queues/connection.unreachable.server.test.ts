@@ -30,20 +30,40 @@ test('producers fail fast instead of hanging while Redis is down', async () => {
   expect(Date.now() - started).toBeLessThan(1_000)
 })
 
-test('pingQueueBackend names the unreachable Postgres queue backend', async () => {
+test('Postgres queue backend: readable error while down, enqueue works again once it is back', async () => {
   await queues.closeQueues()
-  // A fresh module graph and configuration: no REDIS_URL, DATABASE_URL on a closed port.
+  // A fresh module graph and configuration: no REDIS_URL, DATABASE_URL = this file's database on a dead port.
   const registry = globalThis as unknown as { __opsdeckSingletons: Map<string, unknown> }
   registry.__opsdeckSingletons.delete('queues')
   vi.resetModules()
   delete process.env.REDIS_URL
-  const realDatabaseUrl = process.env.DATABASE_URL
-  process.env.DATABASE_URL = `postgresql://postgres@127.0.0.1:${await closedPort()}/nothing`
+  const realDatabaseUrl = process.env.DATABASE_URL!
+  const real = new URL(realDatabaseUrl)
+  const deadPort = await closedPort()
+  const viaDeadPort = new URL(realDatabaseUrl)
+  viaDeadPort.port = String(deadPort)
+  process.env.DATABASE_URL = viaDeadPort.toString()
+  let proxy: net.Server | undefined
   try {
     queues = await import('./connection.server.ts')
     expect(queues.getQueueBackend().kind).toBe('postgres')
     await expect(queues.pingQueueBackend()).rejects.toThrow(/^queue backend \(Postgres\) unreachable: .*ECONNREFUSED/)
+    await expect(queues.enqueue(queues.createQueue('pg-recover'), 'x', {})).rejects.toThrow(/^queue backend \(Postgres\) unreachable/)
+
+    // The database comes back (a TCP proxy to the real server on the dead port).
+    proxy = net.createServer((socket) => {
+      const upstream = net.connect(Number(real.port || 5432), real.hostname)
+      socket.pipe(upstream).pipe(socket)
+      socket.on('error', () => upstream.destroy())
+      upstream.on('error', () => socket.destroy())
+    })
+    await new Promise<void>((resolve) => proxy!.listen(deadPort, '127.0.0.1', resolve))
+    await expect(queues.pingQueueBackend()).resolves.toBeUndefined()
+    const job = await queues.enqueue(queues.createQueue('pg-recover'), 'x', { n: 1 })
+    expect(job.id).toBeTruthy()
   } finally {
+    await queues.closeQueues()
+    proxy?.close()
     process.env.DATABASE_URL = realDatabaseUrl
   }
 })
