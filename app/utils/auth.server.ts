@@ -54,12 +54,6 @@ export async function requirePermission(request: Request, permission: Permission
   return user
 }
 
-/** The page for people who are already signed in. */
-export async function requireAnonymous(request: Request) {
-  const check = await checkSession(request.headers.get('cookie'))
-  if (check.ok) throw redirect('/')
-}
-
 // ─── Sign-in / sign-out ─────────────────────────────────────────────────────────────────────────────────────────
 
 export const SIGNIN_FAILED_MESSAGE = 'Email or password is incorrect'

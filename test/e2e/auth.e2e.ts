@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type AppProcess, printLogsOnFailure, startApp } from '#test/helpers/app-process.ts'
-import { type Browser, launchBrowser, SCREENSHOT_DIR, signIn, signOut } from '#test/helpers/browser.ts'
+import { type Browser, launchBrowser, SCREENSHOT_DIR, signIn, signOut, watchConsole } from '#test/helpers/browser.ts'
 import { DEMO_USERS } from '../../prisma/demo-users.ts'
 
 /** Sign-in per role, role-based navigation, the 403 page, sign-out and the live indicator — one server for the file. */
@@ -46,6 +46,7 @@ describe('sign-in and the shell', () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     try {
+      const console = watchConsole(page)
       await signIn(page, app!.url, demo('admin').email)
       const nav = page.getByRole('navigation', { name: 'Main' })
       expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Users'])
@@ -59,6 +60,8 @@ describe('sign-in and the shell', () => {
       expect(figures).toEqual(expect.arrayContaining(['ordersToday', 'openTickets']))
       for (const hidden of ['revenueToday', 'returnsWaiting', 'lowStock']) expect(figures).not.toContain(hidden)
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'home-support.png'), fullPage: true })
+      // No CSP violation, hydration mismatch or script error along the way.
+      expect(console.errors).toEqual([])
     } finally {
       await context.close()
     }

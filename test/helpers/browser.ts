@@ -66,3 +66,16 @@ export async function signOut(page: Page) {
 }
 
 export const SCREENSHOT_DIR = path.resolve('screenshots')
+
+/**
+ * Console errors and failed requests a page logs (CSP violations, hydration errors, 404 assets). Start before
+ * navigating; read `.errors` at the end.
+ */
+export function watchConsole(page: Page) {
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text())
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
+  return { errors }
+}
