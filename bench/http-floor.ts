@@ -10,6 +10,7 @@
  *   http-floor: candidate=<req/s> req/s baseline=<req/s> req/s ratio=<candidate/baseline> (goal ≥ 0.85)
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { freePort, startApp } from '#test/helpers/app-process.ts'
 
@@ -40,6 +41,7 @@ async function startBaseline() {
     child.once('exit', (code) => reject(new Error(`baseline exited with ${code}`)))
   })
   return {
+    pid: child.pid!,
     url: `http://127.0.0.1:${port}/`,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -49,12 +51,20 @@ async function startBaseline() {
   }
 }
 
-async function drive(url: string, seconds: number) {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; clock ticks at 100 Hz). */
+function cpuSeconds(pid: number) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function drive(url: string, seconds: number, pid?: number) {
+  const cpuBefore = pid ? cpuSeconds(pid) : 0
   const result = await autocannon({ url, connections: CONNECTIONS, pipelining: PIPELINING, duration: seconds })
   if (result.errors > 0 || result.non2xx > 0) {
     throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx responses`)
   }
-  return result.requests.total / result.duration
+  const cpu = pid ? cpuSeconds(pid) - cpuBefore : 0
+  return { rate: result.requests.total / result.duration, perCpuSecond: cpu > 0 ? result.requests.total / cpu : 0 }
 }
 
 const format = (rate: number) => Math.round(rate).toString()
@@ -70,12 +80,22 @@ try {
   await drive(baseline.url, 1)
 
   const rates = { candidate: [] as number[], baseline: [] as number[] }
+  const efficiency = { candidate: [] as number[], baseline: [] as number[] }
   for (let round = 1; round <= ROUNDS; round++) {
     // Alternate who goes first so neither side always runs on the warmer machine.
     const order = round % 2 === 1 ? (['candidate', 'baseline'] as const) : (['baseline', 'candidate'] as const)
-    for (const side of order) rates[side].push(await drive(side === 'candidate' ? candidateUrl : baseline.url, SECONDS))
+    for (const side of order) {
+      const measured = await drive(
+        side === 'candidate' ? candidateUrl : baseline.url,
+        SECONDS,
+        side === 'candidate' ? candidate.web.pid : baseline.pid,
+      )
+      rates[side].push(measured.rate)
+      efficiency[side].push(measured.perCpuSecond)
+    }
     console.log(
-      `round ${round}: candidate=${format(rates.candidate.at(-1)!)} req/s baseline=${format(rates.baseline.at(-1)!)} req/s`,
+      `round ${round}: candidate=${format(rates.candidate.at(-1)!)} req/s baseline=${format(rates.baseline.at(-1)!)} req/s` +
+        `  (per CPU-second of the server: ${format(efficiency.candidate.at(-1)!)} vs ${format(efficiency.baseline.at(-1)!)})`,
     )
   }
   // Medians, and the median of each round's paired ratio: a burst of load from another process during one round
@@ -90,6 +110,11 @@ try {
   const ratio = median(rates.candidate.map((rate, index) => rate / rates.baseline[index]!))
   const spread = rates.candidate.map((rate, index) => (rate / rates.baseline[index]!).toFixed(2)).join(' ')
   console.log(`paired ratios per round: ${spread}`)
+  // Requests per CPU-second of the server process: what each request costs, nearly immune to other load on the
+  // machine (which moves throughput a lot on a shared 2-core box). Shown for context; the goal is on throughput.
+  const ce = median(efficiency.candidate)
+  const be = median(efficiency.baseline)
+  console.log(`cpu cost: candidate=${format(ce)} req/cpu-s baseline=${format(be)} req/cpu-s ratio=${(ce / be).toFixed(3)}`)
   console.log(
     `http-floor: candidate=${format(c)} req/s baseline=${format(b)} req/s ratio=${ratio.toFixed(3)} (goal ≥ ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`,
   )
