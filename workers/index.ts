@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Worker } from 'bullmq'
 import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbeat.server.ts'
-import { closeQueues, createWorker, describeQueueBackend } from '#app/queues/connection.server.ts'
+import { closeQueues, createWorker, describeQueueBackend, setQueueLogger } from '#app/queues/connection.server.ts'
 import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { getEnv, InvalidEnvError } from '#app/utils/env.server.ts'
@@ -26,6 +26,7 @@ try {
 }
 
 const log = createLogger()
+setQueueLogger(log)
 const instance: HeartbeatInput = {
   id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   hostname: hostname(),
@@ -62,7 +63,14 @@ async function shutdown(reason: string, code = 0) {
 process.once('SIGTERM', () => void shutdown('SIGTERM'))
 process.once('SIGINT', () => void shutdown('SIGINT'))
 // Started by scripts/start.mjs with an IPC channel: if the orchestrator dies, do not linger as an orphan.
-if (process.send) process.once('disconnect', () => void shutdown('orchestrator gone'))
+// NOTE: its stdout goes with it, and pino's synchronous writes retry a dead pipe forever (sonic-boom on EAGAIN,
+// seen with gdb: Atomics.wait), which would wedge the shutdown: log nothing more.
+if (process.send) {
+  process.once('disconnect', () => {
+    log.level = 'silent'
+    void shutdown('orchestrator gone')
+  })
+}
 
 try {
   const workers: Worker[] = [createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log))]

@@ -85,7 +85,21 @@ type State = {
 
 const state = singleton<State>('queues', () => ({ queues: new Map(), workers: new Set(), events: new Set(), redis: new Set() }))
 
-const log = singleton('queues-log', () => pino({ level: getEnv().LOG_LEVEL, base: { component: 'queues', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }))
+type QueueLogger = Pick<pino.Logger, 'warn' | 'error'>
+const logger = singleton<{ current?: QueueLogger }>('queues-log', () => ({}))
+const log: QueueLogger = {
+  warn: (...args: Parameters<QueueLogger['warn']>) => currentLogger().warn(...args),
+  error: (...args: Parameters<QueueLogger['error']>) => currentLogger().error(...args),
+}
+function currentLogger() {
+  logger.current ??= pino({ level: getEnv().LOG_LEVEL, base: { component: 'queues', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime })
+  return logger.current
+}
+
+/** Routes queue/worker failure logs to the process's own logger (the worker process passes its pino logger). */
+export function setQueueLogger(next: QueueLogger) {
+  logger.current = next
+}
 
 function trackRedis(client: Redis) {
   state.redis.add(client)
