@@ -74,6 +74,7 @@ export async function createReturn(prisma: PrismaClient, overrides: { status?: R
   const received = RETURN_RECEIVED_STATUSES.includes(status)
   const graph = await createOrder(prisma, {
     now,
+    placedAt: new Date(now.getTime() - 10 * DAY),
     status: 'completed',
     paymentStatus: 'paid',
     fulfillmentStatus: received ? 'returned' : 'delivered',
