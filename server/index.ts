@@ -43,7 +43,8 @@ const app = createApp({
   allowedOrigins: env.ALLOWED_ORIGINS,
   httpsOnly,
   trustProxy: env.TRUST_PROXY,
-  mode: env.NODE_ENV,
+  // Remix sanitizes errors sent to the browser only in production mode; 'test' would leak messages and stacks.
+  mode: env.NODE_ENV === 'development' ? 'development' : 'production',
   readiness,
   build,
 })

@@ -4,9 +4,9 @@ import { pino } from 'pino'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type { ClientToServerEvents, ServerToClientEvents, WorkersStatus } from '#app/realtime/events.ts'
-import { disconnectUserSockets, getIo } from '#app/realtime/io.server.ts'
+import { disconnectSessionSockets, disconnectUserSockets, getIo } from '#app/realtime/io.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { commitSessionCookie, createSession, revokeUserSessions } from '#app/utils/session.server.ts'
+import { commitSessionCookie, createSession, readSessionId, revokeUserSessions } from '#app/utils/session.server.ts'
 import { createUser } from '#test/factories/users.ts'
 import { createRealtime, type Realtime } from './realtime.ts'
 
@@ -153,6 +153,22 @@ describe('disconnectUserSockets', () => {
       { revoked: 'disabled by an administrator', disconnect: 'io server disconnect' },
     ])
     expect(other.connected).toBe(true)
+  })
+
+  test('disconnectSessionSockets ends one session (one browser) and leaves the user\'s other sessions', async () => {
+    const { url } = await startNode()
+    const { user, cookie } = await sessionCookieFor('admin')
+    const second = await createSession(user.id)
+    const otherCookie = (await commitSessionCookie(second.token, second.expiresAt)).split(';')[0]!
+    const signingOut = client(url, { cookie })
+    const elsewhere = client(url, { cookie: otherCookie })
+    await Promise.all([outcome(signingOut), outcome(elsewhere)])
+    const revoked = new Promise<string>((resolve) => signingOut.once('session.revoked', ({ reason }) => resolve(reason)))
+    const gone = new Promise<string>((resolve) => signingOut.once('disconnect', resolve))
+    await disconnectSessionSockets((await readSessionId(cookie))!, 'signed out')
+    expect(await revoked).toBe('signed out')
+    expect(await gone).toBe('io server disconnect')
+    expect(elsewhere.connected).toBe(true)
   })
 
   test('reaches sockets on another web node through the Redis adapter', async () => {

@@ -8,6 +8,7 @@ import {
   ClientEventSchemas,
   recordRoom,
   roleRoom,
+  sessionRoom,
   SOCKET_PATH,
   userRoom,
   WORKERS_STATUS_INTERVAL_MS,
@@ -27,7 +28,7 @@ import { getSocketUser } from '#app/utils/session.server.ts'
 
 /**
  * Socket.IO on the web server's own port. Every connection is authenticated from the session cookie exactly like a
- * page request, from an allowed Origin; it joins `user:<id>` and `role:<role>`. With REDIS_URL the Redis adapter fans
+ * page request, from an allowed Origin; it joins `user:<id>`, `role:<role>` and `session:<sessionId>`. With REDIS_URL the Redis adapter fans
  * broadcasts out to every web node; without it the in-memory adapter serves the single node.
  */
 
@@ -115,7 +116,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
 
   io.on('connection', (socket: OpsDeckSocket) => {
     const { user } = socket.data
-    void socket.join([userRoom(user.id), roleRoom(user.role)])
+    void socket.join([userRoom(user.id), roleRoom(user.role), sessionRoom(user.sessionId)])
     log.debug({ userId: user.id, socketId: socket.id }, 'socket connected')
     registerHandlers(socket, log)
     void workersStatus().then((status) => {

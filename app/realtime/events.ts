@@ -48,6 +48,8 @@ export interface SocketData {
 
 export const userRoom = (userId: string) => `user:${userId}`
 export const roleRoom = (role: Role) => `role:${role}`
+/** One signed-in session (a browser); sign-out ends only that session's sockets. */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`
 export const recordRoom = (entity: 'order' | 'ticket', id: string) => `${entity}:${id}`
 
 /** Broadcast period of `workers.status`. */

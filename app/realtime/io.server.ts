@@ -3,6 +3,7 @@ import type { Role } from '#app/utils/permissions.ts'
 import { singleton } from '#app/utils/singleton.server.ts'
 import {
   roleRoom,
+  sessionRoom,
   userRoom,
   type InterServerEvents,
   type ServerToClientEvents,
@@ -53,9 +54,17 @@ export const REVOKE_GRACE_MS = 100
  * goes to the sign-in page, then disconnects (`disconnectSockets(true)` also closes the underlying connection).
  */
 export async function disconnectUserSockets(userId: string, reason: string) {
+  await revokeRoom(userRoom(userId), reason)
+}
+
+/** Ends the sockets of one session only (sign-out in one browser leaves the user's other sessions connected). */
+export async function disconnectSessionSockets(sessionId: string, reason: string) {
+  await revokeRoom(sessionRoom(sessionId), reason)
+}
+
+async function revokeRoom(room: string, reason: string) {
   const io = getIo()
   if (!io) return
-  const room = userRoom(userId)
   io.to(room).emit('session.revoked', { reason })
   await new Promise((resolve) => setTimeout(resolve, REVOKE_GRACE_MS))
   io.in(room).disconnectSockets(true)
