@@ -8,7 +8,7 @@ const LABELS: Record<SocketStatus, string> = {
 
 /**
  * The shell's connection indicator: a dot and "Live" / "Reconnecting…" / "Offline", plus how many workers are
- * alive (from `workers.status`). Classes only (CSP: no inline styles): `live-indicator`, `live-indicator--<status>`,
+ * alive (from `workers.status`, while live). Classes only (CSP: no inline styles): `live-indicator`, `live-indicator--<status>`,
  * `live-indicator__dot`, `live-indicator__label`, `live-indicator__workers`.
  */
 export function LiveIndicator() {
@@ -24,7 +24,8 @@ export function LiveIndicator() {
     >
       <span className="live-indicator__dot" aria-hidden="true" />
       <span className="live-indicator__label">{LABELS[status]}</span>
-      {workers ? (
+      {/* A count from before the connection dropped would be stale: shown only while live. */}
+      {workers && status === 'live' ? (
         <span className="live-indicator__workers" data-workers={workers.alive} title={`as of ${workers.at}`}>
           workers: {workers.alive} alive
         </span>
