@@ -6,6 +6,7 @@ import { decoyHash, verifyPassword } from './password.server.ts'
 import { hasPermission, type Permission } from './permissions.ts'
 import { getSignInLimiters, isRateLimited } from './rate-limit.server.ts'
 import {
+  checkRequestSession,
   checkSession,
   clearSessionCookie,
   commitSessionCookie,
@@ -22,8 +23,7 @@ export type { SessionUser } from './session.server.ts'
  * expired or revoked session is cleared and the login page says why (`reason=expired|revoked`).
  */
 export async function requireUser(request: Request): Promise<SessionUser> {
-  const cookieHeader = request.headers.get('cookie')
-  const check = await checkSession(cookieHeader)
+  const check = await checkRequestSession(request)
   if (check.ok) return check.user
   const url = new URL(request.url)
   const params = new URLSearchParams()

@@ -77,8 +77,22 @@ export async function checkSession(cookieHeader: string | null | undefined, now 
   return { ok: true, user: { ...user, sessionId: session.id } }
 }
 
+/**
+ * The session check for a request, done once per Request object: on a document load Remix hands the same request to
+ * the root loader and the page's loader, which would otherwise each query (and touch) the session.
+ */
+const checked = new WeakMap<Request, Promise<SessionCheck>>()
+export function checkRequestSession(request: Request): Promise<SessionCheck> {
+  let check = checked.get(request)
+  if (!check) {
+    check = checkSession(request.headers.get('cookie'))
+    checked.set(request, check)
+  }
+  return check
+}
+
 export async function getSessionUser(request: Request): Promise<SessionUser | null> {
-  const check = await checkSession(request.headers.get('cookie'))
+  const check = await checkRequestSession(request)
   return check.ok ? check.user : null
 }
 
