@@ -11,10 +11,10 @@ vi.mock('#app/models/dashboard.server.ts', () => ({
       { currency: 'USD', amount: 123456 },
       { currency: 'JPY', amount: 5000 },
     ],
-    awaitingFulfilment: 5,
+    ordersAwaitingFulfilment: 5,
     openTickets: 7,
     returnsWaiting: 3,
-    lowStock: 2,
+    lowStockVariants: 2,
   })),
 }))
 

@@ -40,11 +40,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
       value: figures.revenueToday.length
         ? figures.revenueToday.map((revenue) => formatMoney(revenue.amount, revenue.currency))
         : [formatMoney(0, 'USD')],
-      hint: 'Captured payments, by currency',
+      hint: "Today's orders (not cancelled), per currency",
     })
   }
-  if (may('awaitingFulfilment') && typeof figures.awaitingFulfilment === 'number') {
-    shown.push({ id: 'awaitingFulfilment', label: 'Awaiting fulfilment', value: [count.format(figures.awaitingFulfilment)] })
+  if (may('awaitingFulfilment')) {
+    shown.push({ id: 'awaitingFulfilment', label: 'Awaiting fulfilment', value: [count.format(figures.ordersAwaitingFulfilment)] })
   }
   if (may('openTickets')) shown.push({ id: 'openTickets', label: 'Open tickets', value: [count.format(figures.openTickets)] })
   if (may('returnsWaiting')) shown.push({ id: 'returnsWaiting', label: 'Returns waiting', value: [count.format(figures.returnsWaiting)] })
@@ -52,8 +52,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     shown.push({
       id: 'lowStock',
       label: 'Low stock SKUs',
-      value: [count.format(figures.lowStock)],
-      tone: figures.lowStock > 0 ? 'warning' : undefined,
+      value: [count.format(figures.lowStockVariants)],
+      tone: figures.lowStockVariants > 0 ? 'warning' : undefined,
     })
   }
   return json({ name: user.name, figures: shown, asOf: now.toISOString() })
