@@ -82,7 +82,7 @@ server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
   for (const listener of listeners) listener.call(server, req, res)
 })
 
-installShutdown({
+const shutdown = installShutdown({
   server,
   inFlight,
   logger,
@@ -95,6 +95,16 @@ installShutdown({
     { name: 'database', run: () => prisma.$disconnect() },
   ],
 })
+
+// Started by scripts/start.mjs with an IPC channel: if the orchestrator dies, do not linger as an orphan.
+// NOTE: its stdout goes with it, and pino's synchronous writes retry a dead pipe forever, which would wedge the
+// shutdown: log nothing more (same as workers/index.ts).
+if (process.send) {
+  process.once('disconnect', () => {
+    logger.level = 'silent'
+    void shutdown.shutdown('orchestrator gone')
+  })
+}
 
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'http server error')
