@@ -1,4 +1,5 @@
 import { json, type ActionFunctionArgs } from '@remix-run/node'
+import { disconnectSessionSockets } from '#app/realtime/io.server.ts'
 import { signOut } from '#app/utils/auth.server.ts'
 import { getRequestMeta } from '#app/utils/http.server.ts'
 import { redirectWithToast } from '#app/utils/toast.server.ts'
@@ -13,6 +14,8 @@ export async function loader() {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const meta = getRequestMeta(request, context)
-  const clearCookie = await signOut(request, meta)
-  return redirectWithToast('/login', { type: 'info', title: 'You are signed out' }, { headers: { 'set-cookie': clearCookie } })
+  const { sessionId, setCookie } = await signOut(request, meta)
+  // Only this browser's sockets: the person's other sessions stay signed in and connected.
+  if (sessionId) await disconnectSessionSockets(sessionId, 'signed-out')
+  return redirectWithToast('/login', { type: 'info', title: 'You are signed out' }, { headers: { 'set-cookie': setCookie } })
 }

@@ -115,8 +115,9 @@ describe('requireUser / requirePermission / signOut', () => {
     const signedIn = await signIn({ email: user.email, password: PASSWORD, ip: freshIp() })
     if (!signedIn.ok) throw new Error('sign-in failed')
     const headers = { cookie: cookieOf(signedIn.setCookie) }
-    const clear = await signOut(new Request('http://localhost/logout', { method: 'POST', headers }))
-    expect(clear).toMatch(/opsdeck_session=;/)
+    const signedOut = await signOut(new Request('http://localhost/logout', { method: 'POST', headers }))
+    expect(signedOut.sessionId).toBe(signedIn.sessionId)
+    expect(signedOut.setCookie).toMatch(/opsdeck_session=;/)
     const thrown = (await requireUser(new Request('http://localhost/', { headers })).catch((error: unknown) => error)) as Response
     expect(thrown.headers.get('location')).toBe('/login?reason=revoked')
   })

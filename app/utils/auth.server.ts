@@ -136,7 +136,10 @@ export async function signIn(input: SignInInput): Promise<SignInResult> {
   }
 }
 
-/** Revokes the request's session (if any) and returns the Set-Cookie header that clears the cookie. */
+/**
+ * Revokes the request's session (if any). Returns the revoked session id (the caller ends that session's sockets)
+ * and the Set-Cookie header that clears the cookie.
+ */
 export async function signOut(request: Request, meta: { ip?: string | null; requestId?: string | null } = {}) {
   const check = await checkSession(request.headers.get('cookie'))
   const sessionId = await readSessionId(request.headers.get('cookie'))
@@ -155,5 +158,5 @@ export async function signOut(request: Request, meta: { ip?: string | null; requ
       }
     })
   }
-  return clearSessionCookie()
+  return { sessionId, setCookie: await clearSessionCookie() }
 }
