@@ -2,6 +2,7 @@ import type { AppLoadContext } from '@remix-run/node'
 import { describe, expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
+import { commitSessionCookie, createSession, revokeSession } from '#app/utils/session.server.ts'
 import { action, loader } from './login.tsx'
 
 const args = (request: Request) => ({ request, params: {}, context: { clientIp: '198.51.100.7', requestId: 'req-login' } as unknown as AppLoadContext })
@@ -47,6 +48,16 @@ describe('/login', () => {
       (error: unknown) => error,
     )) as Response
     expect(again.headers.get('location')).toBe('/admin/users')
+  })
+
+  test('drops a cookie that names an ended session', async () => {
+    const user = await prisma.user.create({ data: { email: 'gone@example.test', name: 'Gone', role: 'support', passwordHash: 'x' } })
+    const session = await createSession(user.id)
+    const cookie = (await commitSessionCookie(session.token, session.expiresAt)).split(';')[0]!
+    await revokeSession(session.id)
+    const response = await loader(args(new Request('http://localhost/login?reason=revoked', { headers: { cookie } })))
+    expect(response.headers.get('set-cookie')).toMatch(/^opsdeck_session=;.*Expires=Thu, 01 Jan 1970/)
+    expect((await body(response)).notice).toMatch(/session was ended/)
   })
 
   test('explains why you were sent here', async () => {

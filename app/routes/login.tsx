@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { signIn } from '#app/utils/auth.server.ts'
 import { getRequestMeta, safeRedirectPath } from '#app/utils/http.server.ts'
-import { getSessionUser } from '#app/utils/session.server.ts'
+import { checkRequestSession, clearSessionCookie } from '#app/utils/session.server.ts'
 
 export const LoginSchema = z.object({
   email: z
@@ -30,9 +30,12 @@ const REASONS: Record<string, string> = {
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const redirectTo = safeRedirectPath(url.searchParams.get('redirectTo'))
-  if (await getSessionUser(request)) throw redirect(redirectTo)
+  const check = await checkRequestSession(request)
+  if (check.ok) throw redirect(redirectTo)
   const reason = url.searchParams.get('reason')
-  return json({ notice: reason ? (REASONS[reason] ?? null) : null })
+  // A cookie naming an ended session is dropped here too (e.g. a tab sent here by `session.revoked`).
+  const headers = check.reason === 'none' ? undefined : { 'set-cookie': await clearSessionCookie() }
+  return json({ notice: reason ? (REASONS[reason] ?? null) : null }, { headers })
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
