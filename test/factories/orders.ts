@@ -168,6 +168,8 @@ export function buildOrderGraph(faker: Faker, input: BuildOrderInput): OrderGrap
       quantityShipped: 0,
       quantityReturned: 0,
       quantityCancelled: scenario.status === 'cancelled' ? quantityOrdered : 0,
+      createdAt: placedAt,
+      updatedAt: placedAt,
     }
   })
 
