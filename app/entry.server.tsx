@@ -14,6 +14,8 @@ declare module '@remix-run/server-runtime' {
     cspNonce: string
     /** The request id echoed in `X-Request-Id`; record it with audit entries and error reports. */
     requestId: string
+    /** The peer address (through TRUST_PROXY); sign-in throttling per IP, sessions and audit entries use it. */
+    clientIp: string | null
     /** pino child logger bound to this request id. */
     log: Logger
   }

@@ -84,6 +84,8 @@ export function createApp(options: AppOptions) {
         getLoadContext: (req, res) => ({
           cspNonce: res.locals.cspNonce as string,
           requestId: String(req.id),
+          // Resolved through `trust proxy` (TRUST_PROXY), so behind a load balancer this is the client, not the LB.
+          clientIp: req.ip ?? null,
           log: req.log,
         }),
       }),

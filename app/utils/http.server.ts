@@ -34,8 +34,8 @@ export function safeRedirectPath(to: FormDataEntryValue | string | null | undefi
 export type RequestMeta = { ip: string | null; requestId: string | null; userAgent: string | null }
 
 export function getRequestMeta(request: Request, context?: unknown): RequestMeta {
-  const ctx = (context ?? {}) as { clientIp?: unknown; ip?: unknown; requestId?: unknown }
-  const ip = typeof ctx.clientIp === 'string' ? ctx.clientIp : typeof ctx.ip === 'string' ? ctx.ip : null
+  const ctx = (context ?? {}) as { clientIp?: unknown; requestId?: unknown }
+  const ip = typeof ctx.clientIp === 'string' ? ctx.clientIp : null
   const requestId =
     typeof ctx.requestId === 'string' ? ctx.requestId : request.headers.get('x-request-id')?.slice(0, 100) ?? null
   return { ip, requestId, userAgent: request.headers.get('user-agent')?.slice(0, 500) ?? null }
