@@ -23,6 +23,8 @@ export default defineConfig({
           testTimeout: 20_000,
           hookTimeout: 60_000,
           pool: 'forks',
+          // Unit files first, then the browser tests (which each boot server processes).
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -35,6 +37,7 @@ export default defineConfig({
           pool: 'forks',
           // Each e2e file boots its own server processes; two at once is what two cores allow.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -12,7 +12,7 @@
  * rebuilt afterwards (one sort per index instead of millions of b-tree/GIN inserts; one join per foreign key instead
  * of a trigger per row), and two connections load, index and validate independent tables at the same time.
  * Rows are generated consistent by construction: the stored payment/fulfilment statuses follow the rules of
- * test/factories/orders.ts (derivePaymentStatus / deriveFulfillmentStatus), and the re-added foreign keys and the
+ * app/models/order-status.ts (derivePaymentStatus / deriveFulfillmentStatus), and the re-added foreign keys and the
  * CHECKs validate everything else.
  */
 import { pathToFileURL } from 'node:url'

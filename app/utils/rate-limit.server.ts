@@ -11,8 +11,8 @@ import { singleton } from './singleton.server.ts'
 
 /**
  * Sign-in throttling, shared by every web node: on Redis when REDIS_URL is set (DESIGN.md: rate-limit counters live
- * in Redis), else in a Postgres table that rate-limiter-flexible creates on first use (`rate_limits`; it handles
- * two processes creating it at once). Both stores count atomically, so parallel guesses cannot overshoot a limit.
+ * in Redis), else in the Postgres table `rate_limits`, created by a migration (model `RateLimit`; the library's own lazy
+ * CREATE TABLE races with itself when the two limiters start together). Both stores count atomically, so parallel guesses cannot overshoot a limit.
  */
 
 export type SignInLimiters = { account: RateLimiterAbstract; ip: RateLimiterAbstract }
@@ -37,16 +37,18 @@ function createLimiters(): Promise<SignInLimiters> {
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 })
   pool.on('error', () => {}) // idle-client errors are reported on the next query instead
   const postgres = (name: string, points: number) =>
-    new Promise<RateLimiterPostgres>((resolve, reject) => {
-      const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-        { storeClient: pool, storeType: 'pool', tableName: TABLE, clearExpiredByTimeout: true, ...common(name, points) },
-        (error?: Error) => (error ? reject(error) : resolve(limiter)),
-      )
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: TABLE,
+      tableCreated: true,
+      clearExpiredByTimeout: true,
+      ...common(name, points),
     })
-  return Promise.all([
-    postgres('account', env.SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT),
-    postgres('ip', env.SIGNIN_MAX_ATTEMPTS_PER_IP),
-  ]).then(([account, ip]) => ({ account, ip }))
+  return Promise.resolve({
+    account: postgres('account', env.SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT),
+    ip: postgres('ip', env.SIGNIN_MAX_ATTEMPTS_PER_IP),
+  })
 }
 
 export function getSignInLimiters(): Promise<SignInLimiters> {

@@ -6,13 +6,14 @@ import type {
   Prisma,
   PrismaClient,
 } from '#app/generated/prisma/client.ts'
+import { deriveFulfillmentStatus, derivePaymentStatus } from '#app/models/order-status.ts'
 import { clampedAfter, DAY, fakeId, HOUR, MINUTE, testFaker, uniqueSuffix, type Faker } from './faker.ts'
 
 /**
  * Order graphs that are consistent by construction: the stored `paymentStatus` / `fulfillmentStatus` are what
  * `derivePaymentStatus` / `deriveFulfillmentStatus` compute from the payments, refunds, line counters and
- * fulfilments built here (buildOrderGraph checks it and throws otherwise). The derivation rules are the ones in
- * docs/decisions/0003-data-model.md; the orders model should use the same rules when it recomputes.
+ * fulfilments built here (buildOrderGraph checks it and throws otherwise). The derivation rules live in app/models/order-status.ts
+ * (docs/decisions/0003-data-model.md).
  */
 
 export type OrderScenario = {
@@ -44,56 +45,6 @@ export const ORDER_SCENARIOS: (OrderScenario & { weight: number })[] = [
   { status: 'cancelled', paymentStatus: 'voided', fulfillmentStatus: 'unfulfilled', weight: 3 },
   { status: 'cancelled', paymentStatus: 'refunded', fulfillmentStatus: 'unfulfilled', weight: 2 },
 ]
-
-/** Quantities needed by the derivation. */
-type LineCounters = Pick<
-  Prisma.OrderLineCreateManyInput,
-  'quantityOrdered' | 'quantityFulfilled' | 'quantityShipped' | 'quantityReturned' | 'quantityCancelled'
->
-
-export function deriveFulfillmentStatus(
-  lines: LineCounters[],
-  fulfillments: { shippedAt?: Date | string | null; status: FulfillmentStatus }[],
-): OrderFulfillmentStatus {
-  let active = 0
-  let fulfilled = 0
-  let shipped = 0
-  let returned = 0
-  for (const line of lines) {
-    active += line.quantityOrdered - (line.quantityCancelled ?? 0)
-    fulfilled += line.quantityFulfilled ?? 0
-    shipped += line.quantityShipped ?? 0
-    returned += line.quantityReturned ?? 0
-  }
-  if (active <= 0) return 'unfulfilled'
-  if (returned > 0) return returned >= active ? 'returned' : 'partially_returned'
-  if (shipped >= active) {
-    const shippedOnes = fulfillments.filter((f) => f.shippedAt && f.status !== 'cancelled')
-    return shippedOnes.length > 0 && shippedOnes.every((f) => f.status === 'delivered') ? 'delivered' : 'shipped'
-  }
-  if (shipped > 0) return 'partially_shipped'
-  if (fulfilled >= active) return 'fulfilled'
-  if (fulfilled > 0) return 'partially_fulfilled'
-  return 'unfulfilled'
-}
-
-export function derivePaymentStatus(
-  totalAmount: number,
-  payments: { status: Prisma.PaymentCreateManyInput['status']; amount: number; capturedAmount?: number; refundedAmount?: number }[],
-): OrderPaymentStatus {
-  const live = payments.filter((p) => p.status !== 'failed' && p.status !== 'pending')
-  if (live.length === 0) return 'unpaid'
-  if (live.every((p) => p.status === 'voided')) return 'voided'
-  const captured = live.reduce((sum, p) => sum + (p.capturedAmount ?? 0), 0)
-  const refunded = live.reduce((sum, p) => sum + (p.refundedAmount ?? 0), 0)
-  if (captured > 0 && refunded >= captured) return 'refunded'
-  if (refunded > 0) return 'partially_refunded'
-  if (captured >= totalAmount && captured > 0) return 'paid'
-  if (captured > 0) return 'partially_paid'
-  const authorized = live.filter((p) => p.status === 'authorized').reduce((sum, p) => sum + p.amount, 0)
-  if (authorized >= totalAmount) return 'authorized'
-  return 'unpaid'
-}
 
 export type OrderItem = { variantId?: string | null; sku: string; title: string; variantTitle?: string | null; unitPriceAmount: number }
 
