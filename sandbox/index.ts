@@ -3,17 +3,10 @@
  * and prints its URL. Stops on SIGTERM/SIGINT.
  */
 import type { AddressInfo } from 'node:net'
-import { getEnv, InvalidEnvError } from '#app/utils/env.server.ts'
+import { getSandboxEnvOrExit } from '#app/utils/env.server.ts'
 import { createSandboxServer, PROVIDERS } from './server.ts'
 
-let env: ReturnType<typeof getEnv>
-try {
-  env = getEnv()
-} catch (error) {
-  if (!(error instanceof InvalidEnvError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const env = getSandboxEnvOrExit()
 
 const server = createSandboxServer({ apiKey: env.PROVIDER_API_KEY })
 server.on('error', (error) => {

@@ -1,3 +1,5 @@
+// First: a bad variable exits with a readable message before any module reads the configuration.
+import '#app/utils/env-check.server.ts'
 import http from 'node:http'
 import { closeQueues, pingQueueBackend } from '#app/queues/connection.server.ts'
 import { SOCKET_PATH } from '#app/realtime/events.ts'

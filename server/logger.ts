@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
-import { getEnv } from '#app/utils/env.server.ts'
+import { createLogger } from '#app/utils/logger.server.ts'
 
 /**
  * Structured JSON logs (pino). Every HTTP request gets an id — the caller's `X-Request-Id` when it looks like one,
  * otherwise a new UUID — echoed back in the `X-Request-Id` response header and carried on every log line of that
  * request. Request and response serializers are explicit allow-lists: no headers, cookies or bodies are logged.
+ * The base logger (redaction, timestamps) is the one every process uses: app/utils/logger.server.ts.
  */
 
-export const logger: Logger = pino({
-  level: getEnv().LOG_LEVEL,
-  base: { process: 'web', pid: process.pid },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  // Belt and braces: if a caller ever logs a request object or headers, the secrets still do not reach the log.
-  redact: {
-    paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]', '*.password', '*.passwordHash'],
-    censor: '[redacted]',
-  },
-})
+export const logger: Logger = createLogger('web')
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/
 

@@ -3,6 +3,8 @@
  * registers the recurring jobs, keeps this process's heartbeat row fresh and shuts down gracefully on SIGTERM/SIGINT
  * (active jobs finish, heartbeat row removed, connections closed, exit 0).
  */
+// First: a bad variable exits with a readable message before any module reads the configuration.
+import '#app/utils/env-check.server.ts'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Worker } from 'bullmq'
@@ -10,22 +12,15 @@ import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbe
 import { closeQueues, createWorker, describeQueueBackend, setQueueLogger } from '#app/queues/connection.server.ts'
 import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { getEnv, InvalidEnvError } from '#app/utils/env.server.ts'
-import { createLogger } from './logger.ts'
+import { getEnvOrExit } from '#app/utils/env.server.ts'
+import { createLogger } from '#app/utils/logger.server.ts'
 import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
 
-let env: ReturnType<typeof getEnv>
-try {
-  env = getEnv()
-} catch (error) {
-  if (!(error instanceof InvalidEnvError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const env = getEnvOrExit()
 
-const log = createLogger()
+const log = createLogger('worker')
 setQueueLogger(log)
 const instance: HeartbeatInput = {
   id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
 import { InvalidEnvError, parseEnv } from './env.server.ts'
 
@@ -39,5 +40,29 @@ describe('parseEnv', () => {
     const env = parseEnv({ ...valid, PUBLIC_URL: 'https://ops.example.com', ALLOWED_ORIGINS: 'https://b.example.com' })
     expect(env.SECURE_COOKIES).toBe(true)
     expect(env.ALLOWED_ORIGINS).toEqual(['https://ops.example.com', 'https://b.example.com'])
+  })
+})
+
+describe('process entries', () => {
+  const run = (entry: string, env: Record<string, string>) => {
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'SESSION_SECRET', 'PORT', 'REDIS_URL'].includes(name)),
+    )
+    return spawnSync(process.execPath, ['--import', 'tsx', entry], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000 })
+  }
+
+  test.each(['server/index.ts', 'workers/index.ts'])('%s stops with a readable message, not a stack trace', (entry) => {
+    const result = run(entry, { PORT: 'eighty', SESSION_SECRET: 'short' })
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain('Invalid configuration:')
+    expect(result.stderr).toContain('DATABASE_URL: required (`npm start` runs an embedded PostgreSQL when it is unset) (not set)')
+    expect(result.stderr).toContain('PORT: must be a number (got "eighty")')
+    expect(result.stderr).not.toMatch(/^\s+at /m)
+  })
+
+  test('the sandbox needs none of the console’s database or session settings', () => {
+    const result = run('sandbox/index.ts', { SANDBOX_PORT: 'none' })
+    expect(result.status).toBe(1)
+    expect(result.stderr.trim().split('\n').slice(1, -1)).toEqual(['  - SANDBOX_PORT: must be a number (got "none")'])
   })
 })

@@ -10,7 +10,7 @@ const booleanString = z
   .transform((value) => ['true', '1', 'yes'].includes(value))
 
 const postgresUrl = z
-  .string()
+  .string({ required_error: 'required (`npm start` runs an embedded PostgreSQL when it is unset)' })
   .url({ message: 'must be a URL such as postgresql://user:pass@host:5432/db' })
   .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: 'must start with postgresql://' })
 
@@ -19,73 +19,79 @@ const redisUrl = z
   .url({ message: 'must be a URL such as redis://127.0.0.1:6379' })
   .refine((value) => /^rediss?:\/\//.test(value), { message: 'must start with redis:// or rediss://' })
 
-const port = (fallback: number) => z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).default(fallback)
+const port = (fallback: number) =>
+  z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).default(fallback)
 
 const httpUrl = z.string().url({ message: 'must be an http(s) URL' })
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+const EnvFields = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: postgresUrl,
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    /** Unset: BullMQ runs on its PostgreSQL backend and Socket.IO on its in-memory adapter (one web node). */
-    REDIS_URL: redisUrl.optional(),
-    /** Prefix for every BullMQ queue and Redis key this deployment owns (tests use one per file). */
-    QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only').default('opsdeck'),
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Unset: BullMQ runs on its PostgreSQL backend and Socket.IO on its in-memory adapter (one web node). */
+  REDIS_URL: redisUrl.optional(),
+  /** Prefix for every BullMQ queue and Redis key this deployment owns (tests use one per file). */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/i, 'letters, digits, - and _ only')
+    .default('opsdeck'),
 
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: port(3000),
-    /** The URL people use to reach the console; decides the allowed Origin, Secure cookies and HSTS. */
-    PUBLIC_URL: httpUrl.optional(),
-    /** Extra origins allowed to send non-GET requests (comma-separated), e.g. a second hostname. */
-    ALLOWED_ORIGINS: z.string().default(''),
-    TRUST_PROXY: booleanString.default('false'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(3000),
+  /** The URL people use to reach the console; decides the allowed Origin, Secure cookies and HSTS. */
+  PUBLIC_URL: httpUrl.optional(),
+  /** Extra origins allowed to send non-GET requests (comma-separated), e.g. a second hostname. */
+  ALLOWED_ORIGINS: z.string().default(''),
+  TRUST_PROXY: booleanString.default('false'),
 
-    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
-    SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(120),
-    SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(24),
-    SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
-    SIGNIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
-    SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  SESSION_SECRET: z
+    .string({ required_error: 'required (`npm start` generates one into .data/ when it is unset)' })
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)'),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(120),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(24),
+  SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  SIGNIN_MAX_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).default(30),
+  SIGNIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
 
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(5),
-    HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(5),
+  HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
 
-    SANDBOX_PORT: port(4010),
-    SANDBOX_URL: httpUrl.optional(),
-    STOREFRONT_URL: httpUrl.optional(),
-    PAYMENTS_URL: httpUrl.optional(),
-    CARRIER_URL: httpUrl.optional(),
-    WAREHOUSE_URL: httpUrl.optional(),
-    HELPDESK_URL: httpUrl.optional(),
-    PROVIDER_API_KEY: z.string().min(8).default('sandbox-api-key'),
-    WEBHOOK_SECRET: z.string().min(16).default('sandbox-webhook-secret'),
+  SANDBOX_PORT: port(4010),
+  SANDBOX_URL: httpUrl.optional(),
+  STOREFRONT_URL: httpUrl.optional(),
+  PAYMENTS_URL: httpUrl.optional(),
+  CARRIER_URL: httpUrl.optional(),
+  WAREHOUSE_URL: httpUrl.optional(),
+  HELPDESK_URL: httpUrl.optional(),
+  PROVIDER_API_KEY: z.string().min(8).default('sandbox-api-key'),
+  WEBHOOK_SECRET: z.string().min(16).default('sandbox-webhook-secret'),
 
-    METRICS_TOKEN: z.string().min(16).optional(),
-  })
-  .transform((raw) => {
-    const publicUrl = raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`
-    const sandboxUrl = raw.SANDBOX_URL ?? `http://127.0.0.1:${raw.SANDBOX_PORT}`
-    const local = [`http://localhost:${raw.PORT}`, `http://127.0.0.1:${raw.PORT}`]
-    return {
-      ...raw,
-      PUBLIC_URL: publicUrl,
-      SECURE_COOKIES: publicUrl.startsWith('https://'),
-      ALLOWED_ORIGINS: [
-        ...new Set([new URL(publicUrl).origin, ...(raw.PUBLIC_URL ? [] : local), ...splitList(raw.ALLOWED_ORIGINS)]),
-      ],
-      SANDBOX_URL: sandboxUrl,
-      PROVIDER_URLS: {
-        storefront: raw.STOREFRONT_URL ?? `${sandboxUrl}/storefront`,
-        payments: raw.PAYMENTS_URL ?? `${sandboxUrl}/payments`,
-        carrier: raw.CARRIER_URL ?? `${sandboxUrl}/carrier`,
-        warehouse: raw.WAREHOUSE_URL ?? `${sandboxUrl}/warehouse`,
-        helpdesk: raw.HELPDESK_URL ?? `${sandboxUrl}/helpdesk`,
-      },
-    }
-  })
+  METRICS_TOKEN: z.string().min(16).optional(),
+})
+
+const EnvSchema = EnvFields.transform((raw) => {
+  const publicUrl = raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`
+  const sandboxUrl = raw.SANDBOX_URL ?? `http://127.0.0.1:${raw.SANDBOX_PORT}`
+  const local = [`http://localhost:${raw.PORT}`, `http://127.0.0.1:${raw.PORT}`]
+  return {
+    ...raw,
+    PUBLIC_URL: publicUrl,
+    SECURE_COOKIES: publicUrl.startsWith('https://'),
+    ALLOWED_ORIGINS: [
+      ...new Set([new URL(publicUrl).origin, ...(raw.PUBLIC_URL ? [] : local), ...splitList(raw.ALLOWED_ORIGINS)]),
+    ],
+    SANDBOX_URL: sandboxUrl,
+    PROVIDER_URLS: {
+      storefront: raw.STOREFRONT_URL ?? `${sandboxUrl}/storefront`,
+      payments: raw.PAYMENTS_URL ?? `${sandboxUrl}/payments`,
+      carrier: raw.CARRIER_URL ?? `${sandboxUrl}/carrier`,
+      warehouse: raw.WAREHOUSE_URL ?? `${sandboxUrl}/warehouse`,
+      helpdesk: raw.HELPDESK_URL ?? `${sandboxUrl}/helpdesk`,
+    },
+  }
+})
 
 export type Env = z.infer<typeof EnvSchema>
 
@@ -98,16 +104,39 @@ function splitList(value: string) {
 
 export class InvalidEnvError extends Error {
   constructor(readonly issues: string[]) {
-    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}\nSee .env.example for every variable.`)
+    super(
+      `Invalid configuration:\n${issues
+        .map((issue) => `  - ${issue}`)
+        .join('\n')}\nSee .env.example for every variable.`,
+    )
     this.name = 'InvalidEnvError'
   }
 }
 
 /** Parses a variable map; throws an `InvalidEnvError` naming each bad variable. Exported for tests. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
+  return parseWith(EnvSchema, source)
+}
+
+/**
+ * The sandbox (the simulated providers) needs only its own port and credentials, not the console's database or
+ * session secret, so it can run on its own.
+ */
+const SandboxEnvSchema = EnvFields.pick({
+  LOG_LEVEL: true,
+  SANDBOX_PORT: true,
+  PROVIDER_API_KEY: true,
+  WEBHOOK_SECRET: true,
+})
+export type SandboxEnv = z.infer<typeof SandboxEnvSchema>
+
+function parseWith<Schema extends z.ZodTypeAny>(
+  schema: Schema,
+  source: Record<string, string | undefined>,
+): z.infer<Schema> {
   // An empty string means "unset", as in most shells' `FOO= cmd`.
   const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''))
-  const result = EnvSchema.safeParse(defined)
+  const result = schema.safeParse(defined)
   if (result.success) return result.data
   throw new InvalidEnvError(
     result.error.issues.map((issue) => {
@@ -136,4 +165,28 @@ let parsed: Env | undefined
 export function getEnv(): Env {
   parsed ??= parseEnv(process.env)
   return parsed
+}
+
+/**
+ * For process entries: the configuration, or the readable message naming each bad variable on stderr and exit
+ * code 1 — never a stack trace. The web and worker entries import `#app/utils/env-check.server.ts` first, which calls
+ * this before any other module reads the configuration.
+ */
+export function getEnvOrExit(): Env {
+  return orExit(getEnv)
+}
+
+/** The sandbox's own configuration (see SandboxEnvSchema), or a readable message and exit code 1. */
+export function getSandboxEnvOrExit(): SandboxEnv {
+  return orExit(() => parseWith(SandboxEnvSchema, process.env))
+}
+
+function orExit<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (!(error instanceof InvalidEnvError)) throw error
+    console.error(error.message)
+    process.exit(1)
+  }
 }

@@ -7,7 +7,7 @@ import {
   recordHeartbeat,
   type HeartbeatInput,
 } from '#app/models/worker-heartbeat.server.ts'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '#app/utils/logger.server.ts'
 
 /**
  * Worker liveness (docs/decisions/0005-queues-and-embedded-default.md):
