@@ -48,7 +48,7 @@ describe('process entries', () => {
     const clean = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !['DATABASE_URL', 'SESSION_SECRET', 'PORT', 'REDIS_URL'].includes(name)),
     )
-    return spawnSync(process.execPath, ['--import', 'tsx', entry], { env: { ...clean, ...env }, encoding: 'utf8', timeout: 20_000 })
+    return spawnSync(process.execPath, ['--import', 'tsx', entry], { env: { ...clean, ...env } as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 20_000 })
   }
 
   test.each(['server/index.ts', 'workers/index.ts'])('%s stops with a readable message, not a stack trace', (entry) => {
