@@ -13,7 +13,7 @@ import { getToast } from '#app/utils/toast.server.ts'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: appStylesHref },
-  { rel: 'icon', href: 'data:,' }, // no favicon request (and no 404 in the logs) until we have one
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ]
 
 export const meta: MetaFunction = () => [{ title: 'OpsDeck' }]
