@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { io as connect, type Socket } from 'socket.io-client'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import type { ClientToServerEvents, ServerToClientEvents, WorkersStatus } from '#app/realtime/events.ts'
-import { disconnectSessionSockets, disconnectUserSockets, getIo } from '#app/realtime/io.server.ts'
+import { disconnectSessionSockets, disconnectUserSockets, getIo, reconnectUserSockets } from '#app/realtime/io.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { commitSessionCookie, createSession, readSessionId, revokeUserSessions } from '#app/utils/session.server.ts'
 import { createUser } from '#test/factories/users.ts'
@@ -153,6 +153,28 @@ describe('disconnectUserSockets', () => {
       { revoked: 'disabled by an administrator', disconnect: 'io server disconnect' },
     ])
     expect(other.connected).toBe(true)
+  })
+
+  test('reconnectUserSockets re-runs the handshake: after a role change the socket is in the new role room', async () => {
+    const { url, realtime } = await startNode()
+    const { user, cookie } = await sessionCookieFor('support')
+    const socket = connect(url, { transports: ['websocket'], extraHeaders: { cookie }, forceNew: true, reconnection: false })
+    clients.push(socket)
+    await outcome(socket)
+    expect((await realtime.io.in('role:support').fetchSockets()).map((remote) => remote.data.user.id)).toEqual([user.id])
+
+    let revoked = false
+    socket.on('session.revoked', () => (revoked = true))
+    const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve))
+    await prisma.user.update({ where: { id: user.id }, data: { role: 'operations' } })
+    reconnectUserSockets(user.id)
+    expect(await dropped).toBe('io server disconnect')
+    // What the provider does on a server disconnect that came without session.revoked.
+    socket.connect()
+    await outcome(socket)
+    expect(revoked).toBe(false)
+    expect(await realtime.io.in('role:support').fetchSockets()).toHaveLength(0)
+    expect((await realtime.io.in('role:operations').fetchSockets()).map((remote) => remote.data.user.id)).toEqual([user.id])
   })
 
   test('disconnectSessionSockets ends one session (one browser) and leaves the user\'s other sessions', async () => {

@@ -57,6 +57,15 @@ export async function disconnectUserSockets(userId: string, reason: string) {
   await revokeRoom(userRoom(userId), reason)
 }
 
+/**
+ * Drops a user's sockets on every node without signing them out (role change): their tabs reconnect by themselves
+ * (socket-provider.tsx retries after an "io server disconnect" that came without `session.revoked`), and the new
+ * handshake re-reads the user, so they join the new role's room and their events are checked against the new role.
+ */
+export function reconnectUserSockets(userId: string) {
+  getIo()?.in(userRoom(userId)).disconnectSockets(true)
+}
+
 /** Ends the sockets of one session only (sign-out in one browser leaves the user's other sessions connected). */
 export async function disconnectSessionSockets(sessionId: string, reason: string) {
   await revokeRoom(sessionRoom(sessionId), reason)

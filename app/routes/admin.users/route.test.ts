@@ -5,7 +5,9 @@ import type { Role } from '#app/utils/permissions.ts'
 import { commitSessionCookie, createSession } from '#app/utils/session.server.ts'
 
 const disconnectUserSockets = vi.hoisted(() => vi.fn(async () => {}))
-vi.mock('#app/realtime/io.server.ts', () => ({ disconnectUserSockets }))
+const reconnectUserSockets = vi.hoisted(() => vi.fn(() => {}))
+// No Socket.IO server runs in this test; what reaches sockets is tested in server/realtime.test.ts.
+vi.mock('#app/realtime/io.server.ts', () => ({ disconnectUserSockets, reconnectUserSockets }))
 
 const { action, loader } = await import('./route.tsx')
 
@@ -34,7 +36,10 @@ async function thrownBy(promise: Promise<unknown>) {
   return (await promise.then(() => null, (error: unknown) => error)) as Response
 }
 
-beforeEach(() => disconnectUserSockets.mockClear())
+beforeEach(() => {
+  disconnectUserSockets.mockClear()
+  reconnectUserSockets.mockClear()
+})
 
 describe('/admin/users', () => {
   test.each(['manager', 'operations', 'support'] as const)('answers 403 to %s (loader and action)', async (role) => {
@@ -85,13 +90,16 @@ describe('/admin/users', () => {
     expect((await body(dup)).fieldErrors).toEqual({ email: 'A user with this email already exists' })
   })
 
-  test('role change with a stale version is refused with 409', async () => {
+  test('role change re-handshakes the user\'s sockets; a stale version is refused with 409', async () => {
     const { cookie } = await signedIn('admin')
     const { user: target } = await signedIn('support')
     const first = await action(args(post(cookie, { intent: 'change-role', userId: target.id, role: 'operations', version: '1' })))
     expect(first.status).toBe(302)
+    expect(reconnectUserSockets).toHaveBeenCalledWith(target.id)
+    reconnectUserSockets.mockClear()
     const stale = await action(args(post(cookie, { intent: 'change-role', userId: target.id, role: 'manager', version: '1' })))
     expect(stale.status).toBe(409)
+    expect(reconnectUserSockets).not.toHaveBeenCalled()
     expect((await body(stale)).formError).toMatch(/changed by someone else/)
   })
 

@@ -6,7 +6,7 @@ import { roleLabel } from '#app/components/app-shell.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { DataTable } from '#app/components/table/data-table.tsx'
 import { changeUserRole, createUser, listUsers, setUserDisabled, type UserFailure } from '#app/models/user.server.ts'
-import { disconnectUserSockets } from '#app/realtime/io.server.ts'
+import { disconnectUserSockets, reconnectUserSockets } from '#app/realtime/io.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta } from '#app/utils/http.server.ts'
 import { MIN_PASSWORD_LENGTH } from '#app/utils/password.server.ts'
@@ -89,6 +89,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case 'change-role': {
       const result = await changeUserRole(input, actor)
       if (!result.ok) return rowFailure(result)
+      // Open sockets carry the role they connected with (rooms, event permissions): make them handshake again.
+      reconnectUserSockets(input.userId)
       return redirectWithToast('/admin/users', { title: 'Role changed', description: `${result.user.name} is now ${roleLabel(result.user.role)}.` })
     }
     case 'disable':
