@@ -49,6 +49,15 @@ describe('home', () => {
     expect(formatMoney(1500, 'KWD').replace(/\s/g, ' ')).toBe('KWD 1.500')
   })
 
+  test('with no orders yet today, revenue says so instead of inventing a currency', async () => {
+    const { getHomeFigures } = await import('#app/models/dashboard.server.ts')
+    const figures = await getHomeFigures()
+    vi.mocked(getHomeFigures).mockResolvedValueOnce({ ...figures, ordersToday: 0, revenueToday: [] })
+    const revenue = (await homeAs('admin')).figures.find((figure) => figure.id === 'revenueToday') as { value: string[]; hint?: string }
+    expect(revenue.value).toEqual(['—'])
+    expect(revenue.hint).toBe('No orders yet today')
+  })
+
   test('anonymous visitors are sent to sign in', async () => {
     const thrown = (await loader({ request: new Request('http://localhost/'), params: {}, context }).catch((error: unknown) => error)) as Response
     expect(thrown.status).toBe(302)

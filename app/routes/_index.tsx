@@ -37,10 +37,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
     shown.push({
       id: 'revenueToday',
       label: 'Revenue today',
+      // No orders yet: no currency to show a zero in (the store has no single currency), so say so.
       value: figures.revenueToday.length
         ? figures.revenueToday.map((revenue) => formatMoney(revenue.amount, revenue.currency))
-        : [formatMoney(0, 'USD')],
-      hint: "Today's orders (not cancelled), per currency",
+        : ['—'],
+      hint: figures.revenueToday.length ? "Today's orders (not cancelled), per currency" : 'No orders yet today',
     })
   }
   if (may('awaitingFulfilment')) {
