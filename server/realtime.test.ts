@@ -177,6 +177,24 @@ describe('disconnectUserSockets', () => {
     expect((await realtime.io.in('role:operations').fetchSockets()).map((remote) => remote.data.user.id)).toEqual([user.id])
   })
 
+  test('the session sweep ends sockets whose session expired since the handshake, and only those', async () => {
+    const { url, realtime } = await startNode()
+    const expiring = await sessionCookieFor('manager')
+    const fresh = await sessionCookieFor('manager')
+    const ending = client(url, { cookie: expiring.cookie })
+    const staying = client(url, { cookie: fresh.cookie })
+    await Promise.all([outcome(ending), outcome(staying)])
+    expect(await realtime.sweepSessions()).toBe(0)
+
+    const told = new Promise<string>((resolve) => ending.once('session.revoked', ({ reason }) => resolve(reason)))
+    const gone = new Promise<string>((resolve) => ending.once('disconnect', resolve))
+    await prisma.session.update({ where: { id: (await readSessionId(expiring.cookie))! }, data: { expiresAt: new Date(Date.now() - 1000) } })
+    expect(await realtime.sweepSessions()).toBe(1)
+    expect(await told).toBe('session ended')
+    expect(await gone).toBe('io server disconnect')
+    expect(staying.connected).toBe(true)
+  })
+
   test('disconnectSessionSockets ends one session (one browser) and leaves the user\'s other sessions', async () => {
     const { url } = await startNode()
     const { user, cookie } = await sessionCookieFor('admin')

@@ -9,6 +9,7 @@ import {
   recordRoom,
   roleRoom,
   sessionRoom,
+  SESSION_SWEEP_INTERVAL_MS,
   SOCKET_PATH,
   userRoom,
   WORKERS_STATUS_INTERVAL_MS,
@@ -21,10 +22,10 @@ import {
   type SocketData,
   type WorkersStatus,
 } from '#app/realtime/events.ts'
-import { registerIo, type OpsDeckServer } from '#app/realtime/io.server.ts'
+import { registerIo, REVOKE_GRACE_MS, type OpsDeckServer } from '#app/realtime/io.server.ts'
 import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
-import { getSocketUser } from '#app/utils/session.server.ts'
+import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
 
 /**
  * Socket.IO on the web server's own port. Every connection is authenticated from the session cookie exactly like a
@@ -45,9 +46,17 @@ export type RealtimeOptions = {
   authenticate?: (cookieHeader: string | undefined) => Promise<SessionUser | null>
   countWorkers?: () => Promise<number>
   statusIntervalMs?: number
+  /** Injectable for tests; default: the session check, without touching `lastSeenAt`. */
+  findEndedSessions?: (sessionIds: readonly string[]) => Promise<string[]>
+  sessionSweepIntervalMs?: number
 }
 
-export type Realtime = { io: OpsDeckServer; close: () => Promise<void> }
+export type Realtime = {
+  io: OpsDeckServer
+  /** Ends this node's sockets whose session has ended since their handshake; returns how many. */
+  sweepSessions: () => Promise<number>
+  close: () => Promise<void>
+}
 
 /**
  * Browsers send `Origin` on every websocket handshake and every cross-origin request; they omit it only on a
@@ -134,12 +143,35 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   }, options.statusIntervalMs ?? WORKERS_STATUS_INTERVAL_MS)
   ticker.unref()
 
+  // A socket authenticates once, at its handshake; sign-out and disabling end sockets at once (io.server.ts), and
+  // this sweep catches the rest: idle and absolute expiry, and revocations made while a node was unreachable.
+  const ended = options.findEndedSessions ?? ((ids: readonly string[]) => findEndedSessions(ids))
+  async function sweepSessions() {
+    const local = [...io.of('/').sockets.values()] as OpsDeckSocket[]
+    const endedIds = new Set(await ended([...new Set(local.map((socket) => socket.data.user.sessionId))]))
+    const ending = local.filter((socket) => endedIds.has(socket.data.user.sessionId))
+    for (const socket of ending) socket.emit('session.revoked', { reason: 'session ended' })
+    if (ending.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, REVOKE_GRACE_MS))
+      for (const socket of ending) socket.disconnect(true)
+      log.info({ sockets: ending.length }, 'ended sockets whose session expired or was revoked')
+    }
+    return ending.length
+  }
+  const sweeper = setInterval(() => {
+    if (io.engine.clientsCount === 0) return
+    sweepSessions().catch((error: unknown) => log.warn({ err: error }, 'session sweep failed'))
+  }, options.sessionSweepIntervalMs ?? SESSION_SWEEP_INTERVAL_MS)
+  sweeper.unref()
+
   registerIo(io)
 
   return {
     io,
+    sweepSessions,
     async close() {
       clearInterval(ticker)
+      clearInterval(sweeper)
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

@@ -54,6 +54,8 @@ export const recordRoom = (entity: 'order' | 'ticket', id: string) => `${entity}
 
 /** Broadcast period of `workers.status`. */
 export const WORKERS_STATUS_INTERVAL_MS = 5_000
+/** How often each web node re-checks the sessions behind its open sockets (expiry, revocation, disabled users). */
+export const SESSION_SWEEP_INTERVAL_MS = 60_000
 
 /** The Socket.IO endpoint path (default); the handshake shares the page's origin and cookie. */
 export const SOCKET_PATH = '/socket.io'

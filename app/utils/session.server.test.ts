@@ -5,6 +5,7 @@ import {
   checkSession,
   commitSessionCookie,
   createSession,
+  findEndedSessions,
   getSocketUser,
   hashToken,
   revokeSession,
@@ -117,5 +118,25 @@ describe('sessions', () => {
     await prisma.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } })
     expect(await checkSession(cookie)).toEqual({ ok: false, reason: 'revoked' })
     expect(await getSocketUser(cookie)).toBeNull()
+  })
+})
+
+describe('findEndedSessions (socket sweep)', () => {
+  test('reports revoked, idle, expired, disabled and unknown sessions, and never touches the live ones', async () => {
+    const now = new Date()
+    const live = await createSession((await makeUser()).id, {}, { now })
+    const revoked = await createSession((await makeUser()).id, {}, { now })
+    await revokeSession(revoked.id)
+    const idle = await createSession((await makeUser()).id, {}, { now: new Date(now.getTime() - 3 * 3_600_000) })
+    const expired = await createSession((await makeUser()).id, {}, { now })
+    await prisma.session.update({ where: { id: expired.id }, data: { expiresAt: new Date(now.getTime() - 1) } })
+    const disabled = await createSession((await makeUser({ disabledAt: now })).id, {}, { now })
+    const before = await prisma.session.findUniqueOrThrow({ where: { id: live.id }, select: { lastSeenAt: true } })
+
+    const ended = await findEndedSessions([live.id, revoked.id, idle.id, expired.id, disabled.id, hashToken('unknown')], now)
+    expect(ended.sort()).toEqual([revoked.id, idle.id, expired.id, disabled.id, hashToken('unknown')].sort())
+    const after = await prisma.session.findUniqueOrThrow({ where: { id: live.id }, select: { lastSeenAt: true } })
+    expect(after.lastSeenAt).toEqual(before.lastSeenAt)
+    expect(await findEndedSessions([])).toEqual([])
   })
 })

@@ -78,6 +78,28 @@ export async function checkSession(cookieHeader: string | null | undefined, now 
 }
 
 /**
+ * Which of these sessions have ended (revoked, idle or absolutely expired, user disabled, or gone) — for
+ * long-lived sockets, which authenticate once at the handshake. Does not touch `lastSeenAt`: an open tab is not
+ * activity, so an unattended screen still idles out.
+ */
+export async function findEndedSessions(ids: readonly string[], now = new Date()): Promise<string[]> {
+  if (ids.length === 0) return []
+  const idleSince = new Date(now.getTime() - getEnv().SESSION_IDLE_MINUTES * 60_000)
+  const live = await prisma.session.findMany({
+    where: {
+      id: { in: [...ids] },
+      revokedAt: null,
+      expiresAt: { gt: now },
+      lastSeenAt: { gt: idleSince },
+      user: { disabledAt: null },
+    },
+    select: { id: true },
+  })
+  const liveIds = new Set(live.map((session) => session.id))
+  return ids.filter((id) => !liveIds.has(id))
+}
+
+/**
  * The session check for a request, done once per Request object: on a document load Remix hands the same request to
  * the root loader and the page's loader, which would otherwise each query (and touch) the session.
  */
