@@ -1,16 +1,9 @@
 import net from 'node:net'
 import { afterAll, expect, test, vi } from 'vitest'
+import { freePort } from '#test/helpers/app-process.ts'
 
-/** A port nothing listens on: bound, then closed. */
-async function closedPort() {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-const deadRedisPort = await closedPort()
+// A port nothing listens on: bound, then closed.
+const deadRedisPort = await freePort()
 process.env.REDIS_URL = `redis://127.0.0.1:${deadRedisPort}`
 let queues = await import('./connection.server.ts')
 
@@ -39,7 +32,7 @@ test('Postgres queue backend: readable error while down, enqueue works again onc
   delete process.env.REDIS_URL
   const realDatabaseUrl = process.env.DATABASE_URL!
   const real = new URL(realDatabaseUrl)
-  const deadPort = await closedPort()
+  const deadPort = await freePort()
   const viaDeadPort = new URL(realDatabaseUrl)
   viaDeadPort.port = String(deadPort)
   process.env.DATABASE_URL = viaDeadPort.toString()

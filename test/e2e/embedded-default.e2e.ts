@@ -4,20 +4,13 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, expect, test } from 'vitest'
+import { freePort } from '#test/helpers/app-process.ts'
 
 /**
  * `npm start` with no DATABASE_URL and no REDIS_URL, in a fresh data dir: embedded PostgreSQL is initialised,
  * migrated and seeded, web + worker + sandbox come up (queues on BullMQ's PostgreSQL backend), /readyz answers 200,
  * and SIGTERM stops everything, the database last, with exit code 0.
  */
-
-async function freePort() {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function portAnswers(port: number) {
   return new Promise<boolean>((resolve) => {
