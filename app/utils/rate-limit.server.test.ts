@@ -12,7 +12,9 @@ const { signIn } = await import('./auth.server.ts')
 const { getSignInLimiters } = await import('./rate-limit.server.ts')
 
 afterAll(async () => {
-  const { account } = await getSignInLimiters()
+  const { account, ip } = await getSignInLimiters()
+  // Leave nothing behind in the shared Redis (the counters would otherwise live out their 15-minute window).
+  await Promise.all([account.delete('nobody@example.test'), ip.delete('203.0.113.9')])
   await (account as unknown as { client: { quit(): Promise<unknown> } }).client.quit()
 })
 
