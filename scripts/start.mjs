@@ -49,6 +49,41 @@ function runInherited(name, command, args, env = process.env) {
 
 const setupLog = (line) => process.stdout.write(`${tag('setup')} ${line}\n`)
 
+const LEVELS = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }
+const LEVEL_COLORS = { warn: '33', error: '31', fatal: '31' }
+const BASE_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'process', 'hostname'])
+
+/**
+ * The processes log one JSON object per line (pino) for machines; on this terminal they are shown as
+ * `HH:MM:SS level message key=value…`. Set OPSDECK_JSON_LOGS=1 to see the raw lines. Anything that is not a pino
+ * line passes through unchanged.
+ */
+function readable(line) {
+  if (process.env.OPSDECK_JSON_LOGS || !line.startsWith('{')) return line
+  let entry
+  try {
+    entry = JSON.parse(line)
+  } catch {
+    return line
+  }
+  if (typeof entry !== 'object' || entry === null || !('msg' in entry)) return line
+  const level = LEVELS[entry.level] ?? String(entry.level ?? '')
+  const time = typeof entry.time === 'string' ? entry.time.slice(11, 19) : ''
+  // Request lines already say "GET /path 200 12ms" in msg: keep only the request id from the req/res objects.
+  if (entry.req && typeof entry.req === 'object') {
+    entry.requestId = entry.req.id
+    delete entry.req
+    delete entry.res
+    delete entry.responseTime
+  }
+  const extra = Object.entries(entry)
+    .filter(([key]) => !BASE_FIELDS.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ')
+  const shownLevel = paint(LEVEL_COLORS[level] ?? '2', level.padEnd(5))
+  return `${time} ${shownLevel} ${entry.msg}${extra ? ` ${paint('2', extra)}` : ''}`
+}
+
 /** Spawns a long-running child whose output lines are prefixed with [name]. */
 function startChild(name, args, env) {
   const child = spawn(process.execPath, args, {
@@ -63,7 +98,7 @@ function startChild(name, args, env) {
     [child.stdout, process.stdout],
     [child.stderr, process.stderr],
   ]) {
-    readline.createInterface({ input: stream }).on('line', (line) => out.write(`${tag(name)} ${line}\n`))
+    readline.createInterface({ input: stream }).on('line', (line) => out.write(`${tag(name)} ${readable(line)}\n`))
   }
   entry.done = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
