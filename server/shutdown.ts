@@ -94,10 +94,12 @@ export function installShutdown(options: ShutdownOptions) {
     clearTimeout(drainTimer)
     if (drained) log.info('shutdown: in-flight requests finished')
     else {
-      // Not a failure of the shutdown itself: the stragglers are cut below and the exit stays clean.
+      // Not a failure of the shutdown itself: the stragglers are cut now and the exit stays clean.
       log.warn({ inFlight: options.inFlight.count, drainTimeoutMs }, 'shutdown: drain timeout; closing remaining connections')
     }
-    options.server.closeIdleConnections()
+    // NOTE: before the steps, not after: closing Socket.IO waits for the HTTP server to close, which waits for every
+    // connection, so a request that outlived the drain would otherwise block every later step until the deadline.
+    options.server.closeAllConnections()
 
     for (const step of options.steps) {
       try {
@@ -108,8 +110,6 @@ export function installShutdown(options: ShutdownOptions) {
         log.error({ err: error }, `shutdown: closing ${step.name} failed`)
       }
     }
-    // Anything still attached (a request that outlived the drain timeout) is cut now.
-    options.server.closeAllConnections()
     clearTimeout(hard)
     log.info({ code: failed ? 1 : 0 }, 'shutdown: complete')
     exit(failed ? 1 : 0)
