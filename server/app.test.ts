@@ -94,7 +94,7 @@ describe('security headers', () => {
 
   test('HSTS when the public URL is https, or behind a trusted TLS proxy', async () => {
     const https = await serve({ httpsOnly: true })
-    const proxied = await serve({ trustProxy: true })
+    const proxied = await serve({ trustProxy: 1 })
     try {
       const direct = await fetch(`${https.url}/`)
       expect(direct.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')

@@ -23,7 +23,8 @@ export type AppOptions = {
   logger: Logger
   allowedOrigins: readonly string[]
   httpsOnly: boolean
-  trustProxy: boolean
+  /** express `trust proxy`: false, a hop count, or proxy addresses (env TRUST_PROXY). */
+  trustProxy: false | number | string[]
   mode: 'development' | 'production' | 'test'
   readiness: ReadinessOptions
   /** Remix's server build (or a loader for it); tests may pass `requestHandler` instead. */

@@ -43,6 +43,26 @@ describe('parseEnv', () => {
   })
 })
 
+describe('TRUST_PROXY', () => {
+  test('is off, a hop count, or proxy addresses — never "trust everything"', () => {
+    expect(parseEnv(valid).TRUST_PROXY).toBe(false)
+    expect(parseEnv({ ...valid, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1)
+    expect(parseEnv({ ...valid, TRUST_PROXY: '10.0.0.0/8, 192.168.1.2' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '192.168.1.2'])
+    expect(() => parseEnv({ ...valid, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: must be false, a number of proxy hops/)
+    expect(() => parseEnv({ ...valid, TRUST_PROXY: 'loopback; drop' })).toThrow(/TRUST_PROXY/)
+  })
+})
+
+describe('production', () => {
+  test('refuses the sandbox credentials', () => {
+    expect(() => parseEnv({ ...valid, NODE_ENV: 'production' })).toThrow(
+      /PROVIDER_API_KEY: must be set to a real secret when NODE_ENV=production[\s\S]*WEBHOOK_SECRET: must be set to a real secret/,
+    )
+    const env = parseEnv({ ...valid, NODE_ENV: 'production', PROVIDER_API_KEY: 'live-key-123', WEBHOOK_SECRET: 'w'.repeat(32) })
+    expect(env.PROVIDER_API_KEY).toBe('live-key-123')
+  })
+})
+
 describe('process entries', () => {
   const run = (entry: string, env: Record<string, string>) => {
     const clean = Object.fromEntries(

@@ -44,7 +44,27 @@ const EnvFields = z.object({
   PUBLIC_URL: httpUrl.optional(),
   /** Extra origins allowed to send non-GET requests (comma-separated), e.g. a second hostname. */
   ALLOWED_ORIGINS: z.string().default(''),
-  TRUST_PROXY: booleanString.default('false'),
+  /**
+   * Which `X-Forwarded-*` hops to believe (express `trust proxy`): `false` (none; the peer is the client), a number of
+   * proxies in front of the app (`1` behind one load balancer), or a comma-separated list of proxy addresses/CIDRs.
+   * Never "trust everything": the client could then choose its own IP and defeat per-IP sign-in throttling.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context): false | number | string[] => {
+      if (value === 'false' || value === '0') return false
+      if (/^\d+$/.test(value)) return Number(value)
+      const addresses = splitList(value)
+      if (value === 'true' || addresses.length === 0 || addresses.some((address) => !/^[0-9a-f.:/]+$/i.test(address))) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: 'must be false, a number of proxy hops (e.g. 1), or proxy addresses/CIDRs (e.g. 10.0.0.0/8)',
+        })
+        return z.NEVER
+      }
+      return addresses
+    }),
 
   SESSION_SECRET: z
     .string({ required_error: 'required (`npm start` generates one into .data/ when it is unset)' })
@@ -71,7 +91,21 @@ const EnvFields = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
 })
 
-const EnvSchema = EnvFields.transform((raw) => {
+const SANDBOX_CREDENTIALS = { PROVIDER_API_KEY: 'sandbox-api-key', WEBHOOK_SECRET: 'sandbox-webhook-secret' } as const
+
+const EnvSchema = EnvFields.superRefine((raw, context) => {
+  // The sandbox's well-known credentials are fine on a laptop and never acceptable in production.
+  if (raw.NODE_ENV !== 'production') return
+  for (const [name, value] of Object.entries(SANDBOX_CREDENTIALS)) {
+    if (raw[name as keyof typeof SANDBOX_CREDENTIALS] === value) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [name],
+        message: 'must be set to a real secret when NODE_ENV=production',
+      })
+    }
+  }
+}).transform((raw) => {
   const publicUrl = raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`
   const sandboxUrl = raw.SANDBOX_URL ?? `http://127.0.0.1:${raw.SANDBOX_PORT}`
   const local = [`http://localhost:${raw.PORT}`, `http://127.0.0.1:${raw.PORT}`]

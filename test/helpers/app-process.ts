@@ -110,7 +110,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
     if (options.seed === 'demo') {
       const seedFile = path.join(ROOT, 'prisma', 'seed.ts')
       if (!existsSync(seedFile)) throw new Error('startApp({ seed: "demo" }): prisma/seed.ts does not exist yet')
-      const seed = spawnNode('seed', 'prisma/seed.ts', { ...baseEnv(), DATABASE_URL: databaseUrl, SESSION_SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn', QUEUE_PREFIX: queuePrefix }, write)
+      const seed = spawnNode('seed', 'prisma/seed.ts', { ...baseEnv(), DATABASE_URL: databaseUrl, NODE_ENV: 'test' }, write)
       const code = await exitOf(seed)
       if (code !== 0) throw new Error(`demo seed exited with ${code}`)
     }
@@ -121,6 +121,9 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
       ...baseEnv(),
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      // Production refuses the sandbox's well-known credentials.
+      PROVIDER_API_KEY: 'test-provider-api-key',
+      WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
       DATABASE_URL: databaseUrl,
       SESSION_SECRET,
       QUEUE_PREFIX: queuePrefix,
