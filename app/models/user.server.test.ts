@@ -67,4 +67,29 @@ describe('user model', () => {
     const actions = await prisma.auditLog.findMany({ where: { entityId: created.user.id }, orderBy: { id: 'asc' }, select: { action: true } })
     expect(actions.map((a) => a.action)).toEqual(['create:user', 'disable:user', 'enable:user'])
   })
+
+  test('the last active admin stays: two admins demoting each other at once leaves exactly one', async () => {
+    // Only the two admins of this test are active admins.
+    await prisma.user.updateMany({ where: { role: 'admin' }, data: { role: 'manager' } })
+    const [a, b] = [await makeAdmin(), await makeAdmin()]
+    const results = await Promise.all([
+      changeUserRole({ userId: b.id, role: 'support', version: 1 }, { id: a.id }),
+      changeUserRole({ userId: a.id, role: 'support', version: 1 }, { id: b.id }),
+    ])
+    expect(results.filter((result) => result.ok)).toHaveLength(1)
+    expect(results.find((result) => !result.ok)).toEqual({
+      ok: false,
+      status: 400,
+      message: 'OpsDeck needs at least one active admin. Make someone else an admin first.',
+    })
+    const survivors = await prisma.user.findMany({ where: { role: 'admin', disabledAt: null }, select: { id: true } })
+    expect(survivors).toHaveLength(1)
+
+    const survivor = survivors[0]!.id
+    const other = await makeAdmin()
+    // The survivor can be disabled while another admin exists; then the other is the last one and stays.
+    expect(await setUserDisabled({ userId: survivor, disabled: true }, { id: other.id })).toMatchObject({ ok: true })
+    const third = await prisma.user.create({ data: { email: `x-${crypto.randomUUID()}@example.test`, name: 'X', role: 'admin', passwordHash: 'x', disabledAt: new Date() } })
+    expect(await setUserDisabled({ userId: other.id, disabled: true }, { id: third.id })).toMatchObject({ ok: false, status: 400 })
+  })
 })

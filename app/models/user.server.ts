@@ -1,5 +1,5 @@
 import { recordAudit } from '#app/models/audit.server.ts'
-import { prisma } from '#app/utils/db.server.ts'
+import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
 import type { Role } from '#app/utils/permissions.ts'
 import { revokeUserSessions } from '#app/utils/session.server.ts'
@@ -81,6 +81,7 @@ export async function changeUserRole(
     if (!before) return { ok: false, status: 404, message: 'This user no longer exists' } as const
     if (before.version !== input.version) return staleFailure(before.name)
     if (before.role === input.role) return { ok: true, user: before } as const
+    if (before.role === 'admin' && !(await anotherActiveAdmin(tx, input.userId))) return LAST_ADMIN
     // The version in the WHERE makes the check and the write one step: a concurrent edit leaves count 0.
     const { count } = await tx.user.updateMany({
       where: { id: input.userId, version: input.version },
@@ -100,6 +101,22 @@ export async function changeUserRole(
     const user = await tx.user.findUniqueOrThrow({ where: { id: input.userId }, select: LIST_FIELDS })
     return { ok: true, user } as const
   })
+}
+
+const LAST_ADMIN: UserFailure = {
+  ok: false,
+  status: 400,
+  message: 'OpsDeck needs at least one active admin. Make someone else an admin first.',
+}
+
+/**
+ * Whether an active admin other than `userId` remains. Locks the active admins' rows first, so two admins demoting
+ * or disabling each other at the same moment are serialised and the second one sees the first one's change.
+ */
+async function anotherActiveAdmin(tx: Prisma.TransactionClient, userId: string) {
+  const admins = await tx.$queryRaw<{ id: string }[]>`
+    select id from "User" where role = 'admin' and "disabledAt" is null order by id for update`
+  return admins.some((admin) => admin.id !== userId)
 }
 
 function staleFailure(name: string): UserFailure {
@@ -124,6 +141,9 @@ export async function setUserDisabled(
   return prisma.$transaction(async (tx) => {
     const before = await tx.user.findUnique({ where: { id: input.userId }, select: LIST_FIELDS })
     if (!before) return { ok: false, status: 404, message: 'This user no longer exists' } as const
+    if (input.disabled && !before.disabledAt && before.role === 'admin' && !(await anotherActiveAdmin(tx, input.userId))) {
+      return LAST_ADMIN
+    }
     if (Boolean(before.disabledAt) === input.disabled) {
       // Already in that state (a double submit): nothing to change, but make sure no session outlives a disable.
       const revokedSessions = input.disabled ? await revokeUserSessions(input.userId, { db: tx }) : 0
