@@ -6,6 +6,7 @@ import http from 'node:http'
 import { closeQueues, pingQueueBackend } from '#app/queues/connection.server.ts'
 import { SOCKET_PATH } from '#app/realtime/events.ts'
 import { prisma } from '#app/utils/db.server.ts'
+import { closeSignInLimiters } from '#app/utils/rate-limit.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
 import { BUILD_PATH, createApp, loadBuild } from './app.ts'
 import { checkDatabase, HEALTHZ_BODY } from './health.ts'
@@ -96,6 +97,7 @@ const shutdown = installShutdown({
   steps: [
     { name: 'socket.io', run: () => realtime.close() },
     { name: 'queues', run: () => closeQueues() },
+    { name: 'sign-in limiter', run: () => closeSignInLimiters() },
     { name: 'database', run: () => prisma.$disconnect() },
   ],
 })

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from 'bullmq'
 import { z } from 'zod'
 import { getEnv } from '#app/utils/env.server.ts'
 import { createQueue } from './connection.server.ts'
@@ -24,10 +25,10 @@ export function getSystemQueue() {
 
 /** Validates a `system` job; throws a readable error naming the job for an unknown name or a bad payload. */
 export function parseSystemJob(name: string, data: unknown): { name: SystemJobName; data: SystemJobData } {
-  if (!(name in SystemJobSchemas)) throw new Error(`unknown system job "${name}"`)
+  if (!(name in SystemJobSchemas)) throw new UnrecoverableError(`unknown system job "${name}"`)
   const result = SystemJobSchemas[name as SystemJobName].safeParse(data)
   if (!result.success) {
-    throw new Error(`invalid ${name} payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
+    throw new UnrecoverableError(`invalid ${name} payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
   }
   return { name: name as SystemJobName, data: result.data }
 }

@@ -52,6 +52,7 @@ export function SocketProvider({ children, enabled = true }: { children: ReactNo
       // "io server disconnect": the server ended this socket on purpose and the client will not retry by itself;
       // unless the session was revoked (we are leaving), ask again — a new session check decides.
       if (reason === 'io server disconnect' && !revoked) {
+        clearTimeout(retry)
         retry = setTimeout(() => client.connect(), 1_000)
       }
       setStatus(revoked ? 'offline' : 'connecting')
@@ -60,6 +61,7 @@ export function SocketProvider({ children, enabled = true }: { children: ReactNo
       if (!client.active) {
         // Refused by the server's middleware (no valid session, foreign origin): no automatic retry.
         setStatus('offline')
+        clearTimeout(retry)
         retry = setTimeout(() => client.connect(), REFUSED_RETRY_MS)
         return
       }

@@ -9,13 +9,13 @@ vi.hoisted(() => {
 const { RateLimiterRedis } = await import('rate-limiter-flexible')
 const { getEnv } = await import('./env.server.ts')
 const { signIn } = await import('./auth.server.ts')
-const { getSignInLimiters } = await import('./rate-limit.server.ts')
+const { closeSignInLimiters, getSignInLimiters } = await import('./rate-limit.server.ts')
 
 afterAll(async () => {
   const { account, ip } = await getSignInLimiters()
   // Leave nothing behind in the shared Redis (the counters would otherwise live out their 15-minute window).
   await Promise.all([account.delete('nobody@example.test'), ip.delete('203.0.113.9')])
-  await (account as unknown as { client: { quit(): Promise<unknown> } }).client.quit()
+  await closeSignInLimiters()
 })
 
 test('with REDIS_URL the limits live in Redis under the deployment prefix, shared by every node', async () => {

@@ -51,6 +51,16 @@ function createLimiters(): Promise<SignInLimiters> {
   })
 }
 
+/** Closes the limiters' own connection (the Redis client or the pg pool), if they were started. For shutdown. */
+export async function closeSignInLimiters() {
+  const holder = singleton('signin-limiters', () => ({ current: undefined as Promise<SignInLimiters> | undefined }))
+  const started = await holder.current?.catch(() => undefined)
+  holder.current = undefined
+  if (!started) return
+  const store = (started.account as unknown as { client: { quit?: () => Promise<unknown>; end?: () => Promise<void> } }).client
+  await (store.quit ? store.quit() : store.end?.())
+}
+
 export function getSignInLimiters(): Promise<SignInLimiters> {
   const holder = singleton('signin-limiters', () => ({ current: undefined as Promise<SignInLimiters> | undefined }))
   // A failed start is not cached: the next sign-in tries again.

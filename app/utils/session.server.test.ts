@@ -82,11 +82,22 @@ describe('sessions', () => {
     const session = await createSession(user.id)
     const cookie = await cookieFor(session.token, session.expiresAt)
     const created = (await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt
-    await checkSession(cookie, new Date(created.getTime() + TOUCH_INTERVAL_MS / 2))
+    await checkSession(cookie, { now: new Date(created.getTime() + TOUCH_INTERVAL_MS / 2) })
     expect((await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt).toEqual(created)
     const later = new Date(created.getTime() + TOUCH_INTERVAL_MS + 1000)
-    await checkSession(cookie, later)
+    await checkSession(cookie, { now: later })
     expect((await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt).toEqual(later)
+  })
+
+  test('a socket handshake validates without touching: reconnects are not activity', async () => {
+    const user = await makeUser()
+    const session = await createSession(user.id, {}, { now: new Date(Date.now() - 10 * TOUCH_INTERVAL_MS) })
+    const cookie = await cookieFor(session.token, session.expiresAt)
+    const before = (await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt
+    expect(await getSocketUser(cookie)).toMatchObject({ id: user.id })
+    expect((await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt).toEqual(before)
+    await checkSession(cookie)
+    expect((await prisma.session.findUniqueOrThrow({ where: { id: session.id } })).lastSeenAt).not.toEqual(before)
   })
 
   test('absolute expiry holds even for a session in constant use', async () => {

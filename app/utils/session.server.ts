@@ -50,8 +50,14 @@ export async function readSessionId(cookieHeader: string | null | undefined): Pr
   return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? hashToken(token) : null
 }
 
-/** Validates the session behind a Cookie header, touching `lastSeenAt` at most once a minute. */
-export async function checkSession(cookieHeader: string | null | undefined, now = new Date()): Promise<SessionCheck> {
+/**
+ * Validates the session behind a Cookie header. A request is activity: it touches `lastSeenAt` (at most once a
+ * minute). A socket handshake is not (`touch: false`), so an unattended tab's reconnects do not keep it signed in.
+ */
+export async function checkSession(
+  cookieHeader: string | null | undefined,
+  { now = new Date(), touch = true }: { now?: Date; touch?: boolean } = {},
+): Promise<SessionCheck> {
   const id = await readSessionId(cookieHeader)
   if (!id) return { ok: false, reason: 'none' }
   const session = await prisma.session.findUnique({
@@ -70,7 +76,7 @@ export async function checkSession(cookieHeader: string | null | undefined, now 
   if (session.expiresAt <= now || session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
     return { ok: false, reason: 'expired' }
   }
-  if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
+  if (touch && now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
     await prisma.session.updateMany({ where: { id, revokedAt: null }, data: { lastSeenAt: now } })
   }
   const { disabledAt: _disabled, ...user } = session.user
@@ -118,9 +124,9 @@ export async function getSessionUser(request: Request): Promise<SessionUser | nu
   return check.ok ? check.user : null
 }
 
-/** Socket.IO handshake authentication: exactly the request check, from the handshake's Cookie header. */
+/** Socket.IO handshake authentication: the request check, from the handshake's Cookie header, without touching. */
 export async function getSocketUser(cookieHeader: string | undefined): Promise<SessionUser | null> {
-  const check = await checkSession(cookieHeader)
+  const check = await checkSession(cookieHeader, { touch: false })
   return check.ok ? check.user : null
 }
 

@@ -18,5 +18,9 @@ afterAll(async () => {
   const registry = globalThis as unknown as { __opsdeckSingletons?: Map<string, unknown> }
   const prisma = registry.__opsdeckSingletons?.get('prisma') as { $disconnect(): Promise<void> } | undefined
   await prisma?.$disconnect()
+  if (registry.__opsdeckSingletons?.has('signin-limiters')) {
+    const { closeSignInLimiters } = await import('#app/utils/rate-limit.server.ts')
+    await closeSignInLimiters()
+  }
   await database.drop()
 })
