@@ -38,13 +38,6 @@ export async function countAliveWorkers(now = new Date()) {
   return prisma.workerHeartbeat.count({ where: { lastBeatAt: { gte: aliveSince(now) } } })
 }
 
-export async function listWorkerHeartbeats() {
-  return prisma.workerHeartbeat.findMany({
-    select: { id: true, hostname: true, pid: true, queues: true, startedAt: true, lastBeatAt: true, beats: true },
-    orderBy: { lastBeatAt: 'desc' },
-  })
-}
-
 /** Called by a worker process on graceful shutdown, so it stops counting at once. */
 export async function removeHeartbeat(id: string) {
   await prisma.workerHeartbeat.deleteMany({ where: { id } })

@@ -15,7 +15,7 @@ export type SessionRevoked = { reason: string }
 export interface ServerToClientEvents {
   /** How many worker processes sent a heartbeat recently; every 5 s and on connect. */
   'workers.status': (payload: WorkersStatus) => void
-  /** The session behind this socket has ended (signed out elsewhere, disabled, role changed). */
+  /** The session behind this socket has ended (signed out, disabled, expired). */
   'session.revoked': (payload: SessionRevoked) => void
 }
 

@@ -50,7 +50,7 @@ export function emitToRole<Event extends EventName>(role: Role, event: Event, pa
 export const REVOKE_GRACE_MS = 100
 
 /**
- * Ends every socket of a user on every node (sign-out, disable, role change): emits `session.revoked` so the tab
+ * Ends every socket of a user on every node (disabling them): emits `session.revoked` so the tab
  * goes to the sign-in page, then disconnects (`disconnectSockets(true)` also closes the underlying connection).
  */
 export async function disconnectUserSockets(userId: string, reason: string) {

@@ -88,7 +88,6 @@ const EnvFields = z.object({
   PROVIDER_API_KEY: z.string().min(8).default('sandbox-api-key'),
   WEBHOOK_SECRET: z.string().min(16).default('sandbox-webhook-secret'),
 
-  METRICS_TOKEN: z.string().min(16).optional(),
 })
 
 const SANDBOX_CREDENTIALS = { PROVIDER_API_KEY: 'sandbox-api-key', WEBHOOK_SECRET: 'sandbox-webhook-secret' } as const

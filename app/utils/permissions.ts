@@ -72,10 +72,6 @@ export function hasPermission(role: Role | null | undefined, permission: Permiss
   return LOOKUP.get(role)?.has(permission) ?? false
 }
 
-export function isPermission(value: string): value is Permission {
-  return (ALL as readonly string[]).includes(value)
-}
-
 // ─── Navigation model ───────────────────────────────────────────────────────────────────────────────────────────
 
 export type NavIcon = 'home' | 'orders' | 'inventory' | 'returns' | 'tickets' | 'integrations' | 'live' | 'alerts' | 'users'

@@ -172,7 +172,7 @@ export async function revokeSession(id: string, { db = prisma }: { db?: Db } = {
   await db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } })
 }
 
-/** Ends every live session of a user (disable, role change). Returns how many were revoked. */
+/** Ends every live session of a user (disabling them). Returns how many were revoked. */
 export async function revokeUserSessions(userId: string, { db = prisma }: { db?: Db } = {}) {
   const { count } = await db.session.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } })
   return count
