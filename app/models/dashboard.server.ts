@@ -24,6 +24,8 @@ export type HomeFigures = {
  * placedAt, the ticket/return status indexes, and the partial indexes "Order_awaiting_fulfillment_idx" and
  * "InventoryLevel_low_stock_idx" (prisma/migrations/20261125010000_domain), whose predicates these WHERE clauses
  * repeat exactly so the planner can use them.
+ * NOTE: the status lists are SQL literals on purpose (a bound parameter cannot prove a partial index's predicate);
+ * they must stay equal to OPEN_TICKET_STATUSES and WAITING_RETURN_STATUSES above.
  */
 export async function getHomeFigures(now = new Date()): Promise<HomeFigures> {
   const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
