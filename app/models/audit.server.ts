@@ -1,11 +1,10 @@
-import { prisma, type Prisma } from '#app/utils/db.server.ts'
+import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
 
 /**
  * The append-only audit log (a trigger refuses UPDATE/DELETE; see the people migration). Every mutation made by a
  * person writes one entry, in the same transaction as the change, so the log never disagrees with the data.
  */
 
-type Db = typeof prisma | Prisma.TransactionClient
 
 export type AuditEntry = {
   /** The person who acted; null for the system (or an unknown account, e.g. a refused sign-in). */

@@ -1,9 +1,9 @@
 import { PrismaPg } from '@prisma/adapter-pg'
-import { PrismaClient } from '#app/generated/prisma/client.ts'
+import { PrismaClient, type Prisma } from '#app/generated/prisma/client.ts'
 import { getEnv } from './env.server.ts'
 import { singleton } from './singleton.server.ts'
 
-export type { Prisma } from '#app/generated/prisma/client.ts'
+export type { Prisma }
 
 /**
  * The process's Prisma client (WebAssembly query compiler + node-postgres driver adapter; see
@@ -15,3 +15,6 @@ export const prisma = singleton('prisma', () => {
     adapter: new PrismaPg({ connectionString: env.DATABASE_URL, max: env.DATABASE_POOL_SIZE }),
   })
 })
+
+/** The client or a transaction's client: model functions that take part in a caller's transaction accept either. */
+export type Db = typeof prisma | Prisma.TransactionClient

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createCookie } from '@remix-run/node'
-import { prisma, type Prisma } from './db.server.ts'
+import { prisma, type Db } from './db.server.ts'
 import { getEnv } from './env.server.ts'
 import type { Role } from './permissions.ts'
 import { singleton } from './singleton.server.ts'
@@ -19,7 +19,6 @@ export const TOUCH_INTERVAL_MS = 60_000
 
 export type SessionUser = { id: string; email: string; name: string; role: Role; sessionId: string }
 
-type Db = typeof prisma | Prisma.TransactionClient
 
 export type SessionCheck =
   | { ok: true; user: SessionUser }
