@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { z } from 'zod'
+import { Field } from '#app/components/ui/field.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { signIn } from '#app/utils/auth.server.ts'
 import { getRequestMeta, safeRedirectPath } from '#app/utils/http.server.ts'
@@ -92,42 +93,22 @@ export default function LoginPage() {
         ) : null}
         <Form method="post" className="form" noValidate aria-describedby={actionData?.formError ? 'login-error' : undefined}>
           <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
-          <div className="field">
-            <label htmlFor="email">Email</label>
-            <input
-              id="email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              defaultValue={actionData?.email}
-              aria-invalid={errors.email ? true : undefined}
-              aria-describedby={errors.email ? 'email-error' : undefined}
-            />
-            {errors.email ? (
-              <p className="field-error" id="email-error">
-                {errors.email}
-              </p>
-            ) : null}
-          </div>
-          <div className="field">
-            <label htmlFor="password">Password</label>
-            <input
-              id="password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              aria-invalid={errors.password ? true : undefined}
-              aria-describedby={errors.password ? 'password-error' : undefined}
-            />
-            {errors.password ? (
-              <p className="field-error" id="password-error">
-                {errors.password}
-              </p>
-            ) : null}
-          </div>
+          <Field id="email" label="Email" error={errors.email}>
+            {(control) => (
+              <input
+                {...control}
+                name="email"
+                type="email"
+                autoComplete="username"
+                required
+                autoFocus
+                defaultValue={actionData?.email}
+              />
+            )}
+          </Field>
+          <Field id="password" label="Password" error={errors.password}>
+            {(control) => <input {...control} name="password" type="password" autoComplete="current-password" required />}
+          </Field>
           <button type="submit" className="button button-primary button-block" disabled={submitting}>
             {submitting ? 'Signing in…' : 'Sign in'}
           </button>

@@ -3,6 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/re
 import { useMemo } from 'react'
 import { z } from 'zod'
 import { roleLabel } from '#app/components/app-shell.tsx'
+import { Field } from '#app/components/ui/field.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { DataTable } from '#app/components/table/data-table.tsx'
 import { changeUserRole, createUser, listUsers, setUserDisabled, type UserFailure } from '#app/models/user.server.ts'
@@ -158,51 +159,34 @@ function CreateUserForm({
   const navigation = useNavigation()
   const submitting = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'create'
   const errors = result?.fieldErrors ?? {}
-  const fieldProps = (name: CreateField) => ({
-    id: `new-${name}`,
-    name,
-    'aria-invalid': errors[name] ? true : undefined,
-    'aria-describedby': errors[name] ? `new-${name}-error` : undefined,
-  })
-  const error = (name: CreateField) =>
-    errors[name] ? (
-      <p className="field-error" id={`new-${name}-error`}>
-        {errors[name]}
-      </p>
-    ) : null
 
   return (
     <section aria-labelledby="create-user-title" className="panel">
       <h2 id="create-user-title">Add a user</h2>
       <Form method="post" className="form form-row" noValidate data-testid="create-user-form">
         <input type="hidden" name="intent" value="create" />
-        <div className="field">
-          <label htmlFor="new-name">Name</label>
-          <input {...fieldProps('name')} type="text" autoComplete="off" defaultValue={result?.values.name} required />
-          {error('name')}
-        </div>
-        <div className="field">
-          <label htmlFor="new-email">Email</label>
-          <input {...fieldProps('email')} type="email" autoComplete="off" defaultValue={result?.values.email} required />
-          {error('email')}
-        </div>
-        <div className="field">
-          <label htmlFor="new-role">Role</label>
-          <select {...fieldProps('role')} defaultValue={result?.values.role || 'support'}>
-            {ROLES.map((role) => (
-              <option key={role} value={role}>
-                {roleLabel(role)}
-              </option>
-            ))}
-          </select>
-          {error('role')}
-        </div>
-        <div className="field">
-          <label htmlFor="new-password">Initial password</label>
-          <input {...fieldProps('password')} type="password" autoComplete="new-password" minLength={minPasswordLength} required />
-          <p className="field-hint">At least {minPasswordLength} characters.</p>
-          {error('password')}
-        </div>
+        <Field id="new-name" label="Name" error={errors.name}>
+          {(control) => <input {...control} name="name" type="text" autoComplete="off" defaultValue={result?.values.name} required />}
+        </Field>
+        <Field id="new-email" label="Email" error={errors.email}>
+          {(control) => <input {...control} name="email" type="email" autoComplete="off" defaultValue={result?.values.email} required />}
+        </Field>
+        <Field id="new-role" label="Role" error={errors.role}>
+          {(control) => (
+            <select {...control} name="role" defaultValue={result?.values.role || 'support'}>
+              {ROLES.map((role) => (
+                <option key={role} value={role}>
+                  {roleLabel(role)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field id="new-password" label="Initial password" error={errors.password} hint={`At least ${minPasswordLength} characters.`}>
+          {(control) => (
+            <input {...control} name="password" type="password" autoComplete="new-password" minLength={minPasswordLength} required />
+          )}
+        </Field>
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={submitting}>
             {submitting ? 'Creating…' : 'Create user'}
