@@ -347,34 +347,11 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
     key,
     name: integrationNames[key],
     status: 'healthy' as const,
-    lastSuccessAt: new Date(now.getTime() - f.number.int({ min: 1, max: 5 }) * MINUTE),
     cursor: {},
     createdAt: new Date(now.getTime() - 120 * DAY),
   }))
   await insert('integrations', 'Integration', integrations)
-  const syncKinds = { storefront: 'orders.reconcile', payments: 'payments.reconcile', carrier: 'tracking.poll', warehouse: 'stock.pull', helpdesk: 'tickets.reconcile' }
-  const syncRuns = integrations.flatMap((integration) =>
-    Array.from({ length: 12 }, (_, i) => {
-      const startedAt = new Date(now.getTime() - (i + 1) * 5 * MINUTE)
-      const failed = i === 7 && integration.key === 'carrier'
-      const seen = f.number.int({ min: 0, max: 40 })
-      return {
-        id: fakeId(f),
-        integrationId: integration.id,
-        kind: syncKinds[integration.key],
-        status: failed ? ('failed' as const) : ('succeeded' as const),
-        startedAt,
-        finishedAt: new Date(startedAt.getTime() + f.number.int({ min: 200, max: 9000 })),
-        itemsSeen: seen,
-        itemsCreated: failed ? 0 : f.number.int({ min: 0, max: Math.floor(seen / 4) }),
-        itemsUpdated: failed ? 0 : f.number.int({ min: 0, max: Math.floor(seen / 2) }),
-        itemsFailed: failed ? seen : 0,
-        error: failed ? 'carrier: 503 Service Unavailable after 5 attempts' : null,
-        createdAt: startedAt,
-      }
-    }),
-  )
-  await insert('syncRuns', 'SyncRun', syncRuns)
+  // No made-up sync history: the worker's real runs fill the integration pages within seconds of `npm start`.
 
   const rules = [
     { name: 'Orders stalled', metric: 'orders_per_minute', condition: 'lt' as const, threshold: 0.05, durationSeconds: 1800, severity: 'warning' as const, scope: {} },

@@ -87,6 +87,23 @@ const EnvFields = z.object({
   HELPDESK_URL: httpUrl.optional(),
   PROVIDER_API_KEY: z.string().min(8).default('sandbox-api-key'),
   WEBHOOK_SECRET: z.string().min(16).default('sandbox-webhook-secret'),
+  /** Where the sandbox delivers its webhooks (default http://127.0.0.1:$PORT/webhooks, the web process). */
+  SANDBOX_WEBHOOK_URL: httpUrl.optional(),
+  /** New storefront orders the sandbox creates per minute (0 = only on request through its control API). */
+  SANDBOX_ORDERS_PER_MINUTE: z.coerce.number({ message: 'must be a number' }).min(0).max(6000).default(6),
+  /** Seed of the sandbox's generated data (same seed → same customers, catalogue and orders). */
+  SANDBOX_SEED: z.coerce.number({ message: 'must be a number' }).int().default(1),
+
+  /** Incremental pull (by cursor) of every integration, every N seconds. */
+  SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(15),
+  /** Reconciliation (full comparison over a recent window, repairs dropped webhooks), every N seconds. */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  /** One provider call gives up after this long (counts as a retryable failure). */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Consecutive retryable failures that open an integration's circuit breaker. */
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  /** First wait before probing an open breaker; doubles after each failed probe, up to 5 minutes. */
+  BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
 
 })
 
@@ -157,10 +174,17 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
  */
 const SandboxEnvSchema = EnvFields.pick({
   LOG_LEVEL: true,
+  PORT: true,
   SANDBOX_PORT: true,
   PROVIDER_API_KEY: true,
   WEBHOOK_SECRET: true,
-})
+  SANDBOX_WEBHOOK_URL: true,
+  SANDBOX_ORDERS_PER_MINUTE: true,
+  SANDBOX_SEED: true,
+}).transform((raw) => ({
+  ...raw,
+  SANDBOX_WEBHOOK_URL: raw.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${raw.PORT}/webhooks`,
+}))
 export type SandboxEnv = z.infer<typeof SandboxEnvSchema>
 
 function parseWith<Schema extends z.ZodTypeAny>(
