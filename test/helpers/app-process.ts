@@ -40,6 +40,10 @@ export type AppProcess = {
   web: ChildProcess
   worker?: ChildProcess
   sandbox?: ChildProcess
+  /** The environment the children got (for extra processes a test starts itself). */
+  env: Record<string, string>
+  /** Starts one more worker process with the app's environment; `stop()` also stops it if it is still running. */
+  startWorker: (label?: string) => ChildProcess
   logFile: string
   logs: () => string
   /** SIGTERM to each child (web, worker, sandbox), waits for them to exit, drops the database. */
@@ -97,9 +101,12 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
     const codes: ExitCodes = { web: undefined, worker: undefined, sandbox: undefined }
     // Web first (stops taking traffic), then the worker, the sandbox last (the worker may still be calling it).
     for (const name of ['web', 'worker', 'sandbox'] as const) {
-      const entry = children.find((candidate) => candidate.name === name)
-      if (!entry) continue
-      codes[name] = await stopChild(entry.child, entry.exited)
+      // Every child of that kind (a test may have started extra workers); the first one's code is reported.
+      const entries = children.filter((candidate) => candidate.name === name)
+      for (const [index, entry] of entries.entries()) {
+        const code = await stopChild(entry.child, entry.exited)
+        if (index === 0) codes[name] = code
+      }
     }
     logStream.end()
     await database?.drop()
@@ -155,6 +162,12 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
       port,
       databaseUrl,
       queuePrefix,
+      env,
+      startWorker: (workerLabel = 'worker') => {
+        const child = spawnNode(workerLabel, 'workers/index.ts', env, write)
+        children.push({ name: 'worker', child, exited: exitOf(child) })
+        return child
+      },
       web,
       worker: children.find((entry) => entry.name === 'worker')?.child,
       sandbox: children.find((entry) => entry.name === 'sandbox')?.child,
