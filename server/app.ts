@@ -34,6 +34,8 @@ export type AppOptions = {
   publicDir?: string
   /** Extra path prefixes exempt from the Origin check (server-to-server callers that authenticate otherwise). */
   originExemptPrefixes?: readonly string[]
+  /** The webhook receiver (server/webhooks.ts), mounted at /webhooks before the Origin check and Remix. */
+  webhooks?: RequestHandler
 }
 
 /** Remix's server build, imported from its absolute path (ESM; built by `remix build`). */
@@ -73,6 +75,9 @@ export function createApp(options: AppOptions) {
     res.set('Cache-Control', 'no-store').type('application/json').send(HEALTHZ_BODY)
   })
   app.get('/readyz', readinessHandler(options.readiness))
+
+  // Providers send no Origin and authenticate with an HMAC over the raw body; their path is in originExemptPrefixes.
+  if (options.webhooks) app.use('/webhooks', options.webhooks)
 
   app.use(originCheck({ allowedOrigins: options.allowedOrigins, exemptPathPrefixes: options.originExemptPrefixes }))
 

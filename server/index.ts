@@ -12,6 +12,7 @@ import { BUILD_PATH, createApp, loadBuild } from './app.ts'
 import { checkDatabase, HEALTHZ_BODY } from './health.ts'
 import { logger } from './logger.ts'
 import { createRealtime } from './realtime.ts'
+import { createWebhookRouter } from './webhooks.ts'
 import { staticSecurityHeaders } from './security.ts'
 import { installShutdown, trackInFlight } from './shutdown.ts'
 
@@ -52,6 +53,8 @@ const app = createApp({
   mode: env.NODE_ENV === 'development' ? 'development' : 'production',
   readiness,
   build,
+  webhooks: createWebhookRouter({ secret: env.WEBHOOK_SECRET }),
+  originExemptPrefixes: ['/webhooks/'],
 })
 
 // `/healthz` is answered here, before express, so a liveness probe costs what a bare node:http handler does
