@@ -6,6 +6,8 @@ import { Server, type Socket } from 'socket.io'
 import type { z } from 'zod'
 import {
   ClientEventSchemas,
+  INTEGRATIONS_HEALTH_INTERVAL_MS,
+  INTEGRATIONS_ROOM,
   recordRoom,
   roleRoom,
   sessionRoom,
@@ -17,12 +19,14 @@ import {
   type ClientEventName,
   type ClientEventPayload,
   type ClientToServerEvents,
+  type IntegrationsHealth,
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
   type WorkersStatus,
 } from '#app/realtime/events.ts'
 import { registerIo, REVOKE_GRACE_MS, type OpsDeckServer } from '#app/realtime/io.server.ts'
+import { getIntegrationsHealth } from '#app/models/integration-health.server.ts'
 import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
@@ -49,6 +53,9 @@ export type RealtimeOptions = {
   /** Injectable for tests; default: the session check, without touching `lastSeenAt`. */
   findEndedSessions?: (sessionIds: readonly string[]) => Promise<string[]>
   sessionSweepIntervalMs?: number
+  /** Injectable for tests; default: app/models/integration-health.server.ts. */
+  integrationsHealth?: () => Promise<IntegrationsHealth>
+  integrationsIntervalMs?: number
 }
 
 export type Realtime = {
@@ -123,11 +130,44 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     return lastStatus
   }
 
+  // Integration health: computed by this node for its own members of INTEGRATIONS_ROOM (each node's sockets are
+  // its own; `io.local` keeps the Redis adapter from fanning one node's computation out to everyone). One
+  // computation at a time; a subscriber arriving mid-flight shares it, and a fresh-enough result is reused.
+  const computeHealth = options.integrationsHealth ?? (() => getIntegrationsHealth())
+  const healthIntervalMs = options.integrationsIntervalMs ?? INTEGRATIONS_HEALTH_INTERVAL_MS
+  let healthInFlight: Promise<IntegrationsHealth | null> | null = null
+  let lastHealth: { value: IntegrationsHealth; computedAt: number } | null = null
+  function integrationsHealth(maxAgeMs: number): Promise<IntegrationsHealth | null> {
+    if (lastHealth && Date.now() - lastHealth.computedAt < maxAgeMs) return Promise.resolve(lastHealth.value)
+    healthInFlight ??= computeHealth()
+      .then((value) => {
+        lastHealth = { value, computedAt: Date.now() }
+        return value
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'could not compute integration health')
+        return null
+      })
+      .finally(() => {
+        healthInFlight = null
+      })
+    return healthInFlight
+  }
+  const localMembers = (room: string) => io.of('/').adapter.rooms.get(room)?.size ?? 0
+  const healthTicker = setInterval(() => {
+    if (localMembers(INTEGRATIONS_ROOM) === 0) return
+    void integrationsHealth(0).then((health) => {
+      if (health) io.local.to(INTEGRATIONS_ROOM).emit('integrations.health', health)
+    })
+  }, healthIntervalMs)
+  healthTicker.unref()
+
   io.on('connection', (socket: OpsDeckSocket) => {
     const { user } = socket.data
     void socket.join([userRoom(user.id), roleRoom(user.role), sessionRoom(user.sessionId)])
     log.debug({ userId: user.id, socketId: socket.id }, 'socket connected')
     registerHandlers(socket, log)
+    registerIntegrationHandlers(socket, log, () => integrationsHealth(healthIntervalMs))
     void workersStatus().then((status) => {
       if (status && socket.connected) socket.emit('workers.status', status)
     })
@@ -172,6 +212,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     async close() {
       clearInterval(ticker)
       clearInterval(sweeper)
+      clearInterval(healthTicker)
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.
@@ -244,6 +285,32 @@ function registerHandlers(socket: OpsDeckSocket, log: Logger) {
     ClientEventSchemas['record.unsubscribe'],
     async ({ entity, id }, { socket }) => {
       await socket.leave(recordRoom(entity, id))
+      return {}
+    },
+    log,
+  )
+}
+
+/** Live integration health (needs `read:integration`): the subscribe answer carries the current figures at once. */
+function registerIntegrationHandlers(socket: OpsDeckSocket, log: Logger, current: () => Promise<IntegrationsHealth | null>) {
+  onEvent(
+    socket,
+    'integrations.subscribe',
+    'read:integration',
+    ClientEventSchemas['integrations.subscribe'],
+    async (_payload, { socket }) => {
+      await socket.join(INTEGRATIONS_ROOM)
+      return { health: await current() }
+    },
+    log,
+  )
+  onEvent(
+    socket,
+    'integrations.unsubscribe',
+    null,
+    ClientEventSchemas['integrations.unsubscribe'],
+    async (_payload, { socket }) => {
+      await socket.leave(INTEGRATIONS_ROOM)
       return {}
     },
     log,
