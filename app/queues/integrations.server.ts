@@ -101,3 +101,56 @@ export function integrationOfTopic(topic: string): IntegrationKey | null {
   const key = topic.split('.')[0] ?? ''
   return (INTEGRATION_KEYS as readonly string[]).includes(key) ? (key as IntegrationKey) : null
 }
+
+/**
+ * Relays (outbox, inbox) re-enqueue work whose job may already exist: a waiting/active/delayed one is left alone
+ * (the add is a no-op thanks to the deterministic id), but a finished one kept in the queue's history (failed, then
+ * replayed by a person) would swallow the add: it is removed and the job added again.
+ */
+async function enqueueAgain(key: IntegrationKey, name: IntegrationJobName, data: IntegrationJobData, jobId: string) {
+  const queue = getIntegrationQueue(key)
+  // NOTE: `add` with an existing id returns a Job built from the arguments, not the stored one: ask for the stored.
+  const existing = await queue.getJob(jobId)
+  if (existing) {
+    const state = await existing.getState()
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return existing
+    if (state !== 'unknown') await existing.remove()
+  }
+  return enqueue(queue, name, data, { jobId })
+}
+
+export function requeueEffect(key: IntegrationKey, outboxId: string | bigint) {
+  return enqueueAgain(key, 'effect', { outboxId: String(outboxId) }, jobIds.effect(outboxId))
+}
+
+export function requeueWebhookProcessing(key: IntegrationKey, webhookEventId: string) {
+  return enqueueAgain(key, 'webhook', { webhookEventId }, jobIds.webhook(webhookEventId))
+}
+
+export const schedulerIds = {
+  pull: (resource: string) => `pull:${resource}`,
+  reconcile: (resource: string) => `reconcile:${resource}`,
+}
+
+/**
+ * Registers (idempotently, from every worker process) each integration's recurring pull and reconciliation.
+ * NOTE: scheduled runs get one attempt: the next tick is their retry, and a provider outage should not fill the
+ * dead-letter table with one row per tick (the failed JobRun/SyncRun rows and the breaker record it instead).
+ */
+export async function scheduleIntegrationJobs(keys: readonly IntegrationKey[], options: { syncEveryMs: number; reconcileEveryMs: number }) {
+  for (const key of keys) {
+    const queue = getIntegrationQueue(key)
+    for (const resourceName of SYNC_RESOURCES[key]) {
+      await queue.upsertJobScheduler(
+        schedulerIds.pull(resourceName),
+        { every: options.syncEveryMs },
+        { name: 'pull', data: { resource: resourceName }, opts: { attempts: 1, removeOnComplete: { count: 200 }, removeOnFail: { count: 500 } } },
+      )
+      await queue.upsertJobScheduler(
+        schedulerIds.reconcile(resourceName),
+        { every: options.reconcileEveryMs },
+        { name: 'reconcile', data: { resource: resourceName }, opts: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 200 } } },
+      )
+    }
+  }
+}

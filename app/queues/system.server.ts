@@ -12,12 +12,21 @@ export const SYSTEM_QUEUE = 'system'
 export const SystemJobSchemas = {
   /** Scheduled every HEARTBEAT_SECONDS: proves scheduler → backend → worker → database, and prunes dead workers. */
   heartbeat: z.object({}).strict(),
+  /** Every ~2 s: enqueues transactional-outbox rows still pending (a lost enqueue, a lost Redis, a dead worker). */
+  'outbox-relay': z.object({}).strict(),
+  /** Every ~5 s: enqueues webhook inbox events left `received` (the web stored them but could not enqueue). */
+  'inbox-relay': z.object({}).strict(),
+  /** Every ~2 s: probes open circuit breakers whose wait is over (their own queues are paused). */
+  'breaker-probe': z.object({}).strict(),
 } as const
 
 export type SystemJobName = keyof typeof SystemJobSchemas
 export type SystemJobData<Name extends SystemJobName = SystemJobName> = z.infer<(typeof SystemJobSchemas)[Name]>
 
 export const HEARTBEAT_SCHEDULER_ID = 'system:heartbeat'
+export const OUTBOX_RELAY_EVERY_MS = 2_000
+export const INBOX_RELAY_EVERY_MS = 5_000
+export const BREAKER_PROBE_EVERY_MS = 2_000
 
 export function getSystemQueue() {
   return createQueue<SystemJobData>(SYSTEM_QUEUE)
@@ -49,4 +58,17 @@ export async function scheduleSystemJobs() {
       opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } },
     },
   )
+  // The sync engine's housekeeping (workers/system/sync.ts). Same reasoning: the next tick is the retry.
+  const housekeeping = [
+    ['outbox-relay', OUTBOX_RELAY_EVERY_MS],
+    ['inbox-relay', INBOX_RELAY_EVERY_MS],
+    ['breaker-probe', BREAKER_PROBE_EVERY_MS],
+  ] as const
+  for (const [name, every] of housekeeping) {
+    await getSystemQueue().upsertJobScheduler(
+      `system:${name}`,
+      { every },
+      { name, data: {}, opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } } },
+    )
+  }
 }

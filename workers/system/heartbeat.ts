@@ -7,7 +7,10 @@ import {
   recordHeartbeat,
   type HeartbeatInput,
 } from '#app/models/worker-heartbeat.server.ts'
+import type { IntegrationKey } from '#app/generated/prisma/enums.ts'
 import type { Logger } from '#app/utils/logger.server.ts'
+import type { Connector } from '#workers/integrations/shared/connector.ts'
+import { runBreakerProbe, runInboxRelay, runOutboxRelay } from './sync.ts'
 
 /**
  * Worker liveness (docs/decisions/0005-queues-and-embedded-default.md):
@@ -17,7 +20,7 @@ import type { Logger } from '#app/utils/logger.server.ts'
  *   worker → database pipe, refreshes the row of the process that ran it and prunes rows of long-dead processes.
  */
 
-export function createSystemProcessor(instance: HeartbeatInput, log: Logger) {
+export function createSystemProcessor(instance: HeartbeatInput, log: Logger, connectors: Map<IntegrationKey, Connector> = new Map()) {
   return async function processSystemJob(job: Job<SystemJobData>) {
     const { name } = parseSystemJob(job.name, job.data)
     switch (name) {
@@ -28,6 +31,12 @@ export function createSystemProcessor(instance: HeartbeatInput, log: Logger) {
         log.debug({ job: job.id, alive, pruned }, 'heartbeat')
         return { by: instance.id, alive, pruned }
       }
+      case 'outbox-relay':
+        return runOutboxRelay(log)
+      case 'inbox-relay':
+        return runInboxRelay(log)
+      case 'breaker-probe':
+        return runBreakerProbe(connectors, log)
     }
   }
 }

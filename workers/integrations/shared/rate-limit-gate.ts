@@ -11,6 +11,13 @@ import { extendRateLimit, getRateLimitedUntil } from '#app/models/integration-sy
  */
 
 const localUntil = new Map<IntegrationKey, number>()
+/** When this process last read the shared deadline (or was handed a fresh read by the engine). */
+const checkedAt = new Map<IntegrationKey, number>()
+/**
+ * A shared-deadline read younger than this is reused. NOTE: this is the same order of time as the race no gate can
+ * close (a call already on the wire when another worker receives its 429), and it saves the import job a query.
+ */
+const FRESH_MS = 20
 
 /** 0 when a call may go out now; otherwise the milliseconds still to wait. */
 export async function checkRateLimitGate(key: IntegrationKey, now = Date.now()): Promise<number> {
@@ -19,7 +26,9 @@ export async function checkRateLimitGate(key: IntegrationKey, now = Date.now()):
     if (local > now) return local - now
     localUntil.delete(key)
   }
+  if (now - (checkedAt.get(key) ?? 0) < FRESH_MS) return 0
   const until = await getRateLimitedUntil(key)
+  checkedAt.set(key, Date.now())
   if (until && until.getTime() > now) {
     localUntil.set(key, until.getTime())
     return until.getTime() - now
@@ -32,4 +41,10 @@ export async function closeRateLimitGate(key: IntegrationKey, retryAfterMs: numb
   const until = now + retryAfterMs
   localUntil.set(key, Math.max(until, localUntil.get(key) ?? 0))
   await extendRateLimit(key, new Date(until))
+}
+
+/** The engine read the Integration row at job start: reuse that read for this job's first call. */
+export function primeRateLimitGate(key: IntegrationKey, until: Date | null, readAt = Date.now()) {
+  checkedAt.set(key, readAt)
+  if (until && until.getTime() > readAt) localUntil.set(key, Math.max(until.getTime(), localUntil.get(key) ?? 0))
 }
