@@ -222,7 +222,8 @@ export function createSandboxServer(options: SandboxOptions): Server {
       // Like a payment API: a request that ran and was refused (404, 422) gives the same refusal on a retry.
       answer = { status: error.status, body: { error: { code: error.code, message: error.message } } }
     }
-    idempotency.set(provider, key.data, { fingerprint, status: answer.status, body: answer.body })
+    // A copy: the stored answer is the state at that moment, not the live object a later refund changes.
+    idempotency.set(provider, key.data, { fingerprint, status: answer.status, body: structuredClone(answer.body) })
     if (answer.status < 300) {
       effects.record({ provider, kind: route.mutation.kind, reference: route.mutation.reference(input as never), idempotencyKey: key.data, at: iso(now()) })
     }

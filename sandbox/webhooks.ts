@@ -13,6 +13,8 @@ import { iso } from './http.ts'
  */
 
 export type Envelope = { id: string; type: string; created_at: string; data: unknown }
+/** An event ready to send: serialised when it happened (the data objects change later), signed over these bytes. */
+type Outgoing = { id: string; type: string; body: Uint8Array<ArrayBuffer> }
 export type DeliveryRecord = {
   at: string
   provider: string
@@ -53,7 +55,7 @@ export class WebhookDispatcher {
   private readonly attemptTimeoutMs: number
   private readonly chains = new Map<string, Promise<void>>()
   private readonly queued = new Map<string, number>()
-  private readonly held = new Map<string, Envelope[]>()
+  private readonly held = new Map<string, Outgoing[]>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly inFlight = new Set<AbortController>()
   private readonly log: DeliveryRecord[] = []
@@ -69,6 +71,7 @@ export class WebhookDispatcher {
   emit(provider: string, type: string, data: unknown) {
     if (this.closed || !this.url) return
     const envelope: Envelope = { id: `evt_${randomUUID().replaceAll('-', '')}`, type, created_at: iso(this.options.now()), data }
+    const event: Outgoing = { id: envelope.id, type, body: new Uint8Array(Buffer.from(JSON.stringify(envelope))) }
     const faults = this.options.faultsOf(provider)
     const stats = this.options.statsOf(provider)
     if (faults.outage || hit(faults.webhookDropRate, this.options.random)) {
@@ -76,12 +79,12 @@ export class WebhookDispatcher {
       return
     }
     if (hit(faults.webhookOutOfOrderRate, this.options.random)) {
-      this.held.set(provider, [...(this.held.get(provider) ?? []), envelope])
+      this.held.set(provider, [...(this.held.get(provider) ?? []), event])
       return
     }
     const duplicate = hit(faults.webhookDuplicateRate, this.options.random)
-    this.enqueue(provider, envelope)
-    if (duplicate) this.enqueue(provider, envelope, 'duplicate')
+    this.enqueue(provider, event)
+    if (duplicate) this.enqueue(provider, event, 'duplicate')
     this.release(provider)
   }
 
@@ -117,23 +120,21 @@ export class WebhookDispatcher {
   private release(provider: string) {
     const held = this.held.get(provider) ?? []
     this.held.delete(provider)
-    for (const envelope of held) this.enqueue(provider, envelope, 'out_of_order')
+    for (const event of held) this.enqueue(provider, event, 'out_of_order')
     return held.length
   }
 
-  private enqueue(provider: string, envelope: Envelope, note?: DeliveryRecord['note']) {
+  private enqueue(provider: string, event: Outgoing, note?: DeliveryRecord['note']) {
     const queued = this.queued.get(provider) ?? 0
     if (queued >= MAX_QUEUED) {
       this.options.statsOf(provider).webhooksDropped += 1
       return
     }
     this.queued.set(provider, queued + 1)
-    // The body is serialised once: the signature covers exactly these bytes, on every attempt.
-    const body = new Uint8Array(Buffer.from(JSON.stringify(envelope)))
     const previous = this.chains.get(provider) ?? Promise.resolve()
     const next = previous.then(async () => {
       this.queued.set(provider, (this.queued.get(provider) ?? 1) - 1)
-      await this.attempt(provider, envelope, body, 1, note)
+      await this.attempt(provider, event, 1, note)
     })
     this.chains.set(provider, next)
     // Drop the reference once this is the tail, so a quiet provider keeps no settled promise chain around.
@@ -142,17 +143,17 @@ export class WebhookDispatcher {
     })
   }
 
-  private async attempt(provider: string, envelope: Envelope, body: Uint8Array<ArrayBuffer>, attempt: number, note?: DeliveryRecord['note']) {
+  private async attempt(provider: string, event: Outgoing, attempt: number, note?: DeliveryRecord['note']) {
     if (this.closed || !this.url) return
     const controller = new AbortController()
     this.inFlight.add(controller)
     const timer = setTimeout(() => controller.abort(), this.attemptTimeoutMs)
-    const record: DeliveryRecord = { at: iso(this.options.now()), provider, eventId: envelope.id, type: envelope.type, attempt, status: null, note }
+    const record: DeliveryRecord = { at: iso(this.options.now()), provider, eventId: event.id, type: event.type, attempt, status: null, note }
     try {
       const response = await fetch(`${this.url.replace(/\/$/, '')}/${provider}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-webhook-signature': signBody(this.options.secret, body) },
-        body,
+        headers: { 'content-type': 'application/json', 'x-webhook-signature': signBody(this.options.secret, event.body) },
+        body: event.body,
         signal: controller.signal,
       })
       record.status = response.status
@@ -177,7 +178,7 @@ export class WebhookDispatcher {
     }
     const retry = setTimeout(() => {
       this.timers.delete(retry)
-      void this.attempt(provider, envelope, body, attempt + 1, note)
+      void this.attempt(provider, event, attempt + 1, note)
     }, delay)
     retry.unref()
     this.timers.add(retry)
