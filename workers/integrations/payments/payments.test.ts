@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { closeQueues } from '#app/queues/connection.server.ts'
+import { prisma } from '#app/utils/db.server.ts'
+import { createOrder, uniqueSuffix } from '#test/factories/index.ts'
+import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
+import { startConnectorEngine } from './connector-test-harness.ts'
+import { paymentsConnector } from './index.ts'
+import { PaymentSchema, type ProviderPayment } from './schemas.ts'
+
+let sandbox: TestSandbox
+let engine: Awaited<ReturnType<typeof startConnectorEngine>>
+let api: ReturnType<typeof sandboxApi>
+
+/** The OpsDeck order of a sandbox storefront order, as the storefront import would have stored it. */
+async function importStorefrontOrder(externalId: string) {
+  const remote = (await (await api.get(`/storefront/orders/${externalId}`)).json()) as { total: number; currency: string; number: string }
+  const graph = await createOrder(prisma, { totalAmount: remote.total, currency: remote.currency, status: 'confirmed', paymentStatus: 'unpaid' })
+  await prisma.order.update({ where: { id: graph.order.id }, data: { externalId, source: 'storefront' } })
+  return { ...graph.order, externalId, totalAmount: remote.total }
+}
+
+async function remotePaymentOf(orderExternalId: string): Promise<ProviderPayment> {
+  const page = (await (await api.get('/payments/payments', { limit: 200 })).json()) as { data: unknown[] }
+  const payment = page.data.map((item) => PaymentSchema.parse(item)).find((item) => item.order_reference === orderExternalId)
+  if (!payment) throw new Error(`no sandbox payment for ${orderExternalId}`)
+  return payment
+}
+
+const orderStatus = async (id: string) => (await prisma.order.findUniqueOrThrow({ where: { id }, select: { paymentStatus: true } })).paymentStatus
+
+beforeAll(async () => {
+  sandbox = await startSandbox()
+  api = sandboxApi(sandbox)
+  engine = await startConnectorEngine(paymentsConnector, sandbox)
+})
+
+afterAll(async () => {
+  await closeQueues()
+  await sandbox?.close()
+})
+
+describe('payments connector', () => {
+  let order: Awaited<ReturnType<typeof importStorefrontOrder>>
+  let authorized: ProviderPayment
+  let paymentId: string
+
+  test('probe is an authenticated list call', async () => {
+    await expect(paymentsConnector.probe(engine.client)).resolves.toBeUndefined()
+  })
+
+  test('a pull maps provider payments onto their orders; a payment of an order not imported yet is skipped, not failed', async () => {
+    // Storefront orders come with an authorization; about one card in ten is declined: use an authorized one.
+    const ids = await sandbox.control.createOrders(6)
+    const payments = await Promise.all(ids.map(remotePaymentOf))
+    const index = payments.findIndex((payment) => payment.status === 'authorized')
+    expect(index).toBeGreaterThanOrEqual(0)
+    const ours = ids[index]!
+    const notImported = ids.filter((id) => id !== ours)
+    order = await importStorefrontOrder(ours)
+    authorized = payments[index]!
+
+    const job = await engine.pull('payments')
+    expect(job).toMatchObject({ status: 'completed', attempt: 1 })
+    // The order not imported yet: seen, not stored, and the job still succeeds.
+    expect(job.summary).toMatch(/6 seen, 1 created, 0 updated, 5 unchanged\/older/)
+
+    const payment = await prisma.payment.findFirstOrThrow({ where: { orderId: order.id } })
+    paymentId = payment.id
+    expect(payment).toMatchObject({
+      provider: 'payments',
+      externalId: authorized.id,
+      status: authorized.status,
+      amount: authorized.amount,
+      currency: authorized.currency,
+      method: authorized.method,
+      capturedAmount: 0,
+      authorizedAt: new Date(authorized.authorized_at!),
+      externalUpdatedAt: new Date(authorized.updated_at),
+    })
+    expect(await orderStatus(order.id)).toBe('authorized')
+    expect(await prisma.payment.count()).toBe(1)
+    expect(await engine.links(job.jobId)).toEqual(
+      expect.arrayContaining([
+        { entityType: 'payment', entityId: payment.id },
+        { entityType: 'order', entityId: order.id },
+      ]),
+    )
+  })
+
+  test('capture calls the provider once with the outbox key, even when the effect runs again', async () => {
+    const key = `capture-${paymentId}`
+    const job = await engine.effect('payments.capture', { paymentId }, key)
+    expect(job).toMatchObject({ status: 'completed', outbox: { status: 'sent' } })
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: paymentId } })).toMatchObject({ status: 'captured', capturedAmount: authorized.amount })
+    expect(await orderStatus(order.id)).toBe('paid')
+
+    // A worker killed after the provider call, before storing the answer: the stored row still says authorized
+    // and the job runs again. Same key, same body → the provider replays its answer.
+    await prisma.payment.update({ where: { id: paymentId }, data: { status: 'authorized', capturedAmount: 0, externalUpdatedAt: new Date(authorized.updated_at) } })
+    await engine.rerunEffect('payments.capture', { paymentId }, key)
+    expect((await prisma.payment.findUniqueOrThrow({ where: { id: paymentId } })).status).toBe('captured')
+
+    const { effects, duplicates } = await sandbox.control.effects({ provider: 'payments', kind: 'capture' })
+    expect(effects.filter((effect) => effect.reference === paymentId)).toEqual([expect.objectContaining({ idempotencyKey: key })])
+    expect(duplicates).toEqual([])
+    const posts = (await sandbox.control.requests('payments')).filter((request) => request.method === 'POST' && request.path.endsWith('/capture'))
+    expect(posts).toHaveLength(2)
+  })
+
+  test('a webhook older than the stored state is ignored', async () => {
+    const job = await engine.webhook('payment.authorized', authorized as unknown as Record<string, unknown>)
+    expect(job).toMatchObject({ status: 'completed', event: { status: 'ignored' } })
+    expect((await prisma.payment.findUniqueOrThrow({ where: { id: paymentId } })).status).toBe('captured')
+    expect(await orderStatus(order.id)).toBe('paid')
+  })
+
+  test('a webhook newer than the stored state is processed', async () => {
+    // OpsDeck holds the authorized state (its capture answer was lost); the provider's payment.captured arrives.
+    await prisma.payment.update({ where: { id: paymentId }, data: { status: 'authorized', capturedAmount: 0, externalUpdatedAt: new Date(authorized.updated_at) } })
+    const current = await remotePaymentOf(order.externalId)
+    const job = await engine.webhook('payment.captured', current)
+    expect(job.event.status).toBe('processed')
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: paymentId } })).toMatchObject({
+      status: 'captured',
+      externalUpdatedAt: new Date(current.updated_at),
+    })
+    expect(await orderStatus(order.id)).toBe('paid')
+  })
+
+  test('refund: one provider refund with reference = refund id; the Refund succeeds and the order is partially refunded', async () => {
+    const refund = await prisma.refund.create({
+      data: { orderId: order.id, paymentId, amount: 100, currency: authorized.currency, reason: 'Goodwill', idempotencyKey: `refund-${uniqueSuffix()}` },
+    })
+    const job = await engine.effect('payments.refund', { refundId: refund.id }, refund.idempotencyKey)
+    expect(job.status).toBe('completed')
+    const stored = await prisma.refund.findUniqueOrThrow({ where: { id: refund.id } })
+    expect(stored).toMatchObject({ status: 'succeeded', externalId: expect.stringMatching(/^re_/) })
+    expect(await orderStatus(order.id)).toBe('partially_refunded')
+    expect(await prisma.refund.count({ where: { orderId: order.id } })).toBe(1)
+
+    await engine.rerunEffect('payments.refund', { refundId: refund.id }, refund.idempotencyKey)
+    const { effects, duplicates } = await sandbox.control.effects({ provider: 'payments', kind: 'refund' })
+    expect(effects.filter((effect) => effect.reference === refund.id)).toHaveLength(1)
+    expect(duplicates).toEqual([])
+  })
+
+  test("a refund the provider refuses (422) fails for good with the provider's message", async () => {
+    const refund = await prisma.refund.create({
+      data: { orderId: order.id, paymentId, amount: authorized.amount, currency: authorized.currency, idempotencyKey: `refund-${uniqueSuffix()}` },
+    })
+    const job = await engine.effect('payments.refund', { refundId: refund.id }, refund.idempotencyKey)
+    expect(job).toMatchObject({ status: 'failed', attempt: 1, outbox: { status: 'failed' } })
+    expect(job.error).toMatch(/422 invalid_state: .*left to refund/)
+    expect((await prisma.refund.findUniqueOrThrow({ where: { id: refund.id } })).status).toBe('failed')
+    const dead = await engine.deadLetter(job.jobId)
+    expect(dead).toMatchObject({ attempts: 1, response: expect.objectContaining({ status: 422 }) })
+    expect(dead.error).toMatch(/left to refund/)
+  })
+
+  test('a webhook whose payment does not validate fails for good with a readable message', async () => {
+    const job = await engine.webhook('payment.captured', { id: 'pay_broken', status: 'captured', amount: 'a lot' })
+    expect(job).toMatchObject({ status: 'failed', attempt: 1, event: { status: 'failed' } })
+    expect(job.error).toMatch(/order_reference|amount/)
+  })
+
+  test('a capture of a payment that is not ours fails for good without calling the provider', async () => {
+    const job = await engine.effect('payments.capture', { paymentId: 'no-such-payment' }, `capture-missing-${uniqueSuffix()}`)
+    expect(job).toMatchObject({ status: 'failed', attempt: 1 })
+    expect(job.error).toContain('payment no-such-payment not found')
+  })
+})
