@@ -10,6 +10,7 @@ const PATHS: Record<NavIcon | 'menu' | 'logout' | 'close' | 'user', string> = {
   integrations: 'M8 7V3M16 7V3M6 7h12v4a6 6 0 0 1-12 0zM12 17v4',
   live: 'M3 12h4l3-7 4 14 3-7h4',
   alerts: 'M12 3a6 6 0 0 0-6 6v4l-2 4h16l-2-4V9a6 6 0 0 0-6-6zM10 20a2 2 0 0 0 4 0',
+  sandbox: 'M9 3h6M10 3v6l-5 9a2 2 0 0 0 1.8 3h10.4a2 2 0 0 0 1.8-3l-5-9V3M7.5 14h9',
   users: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21a7 7 0 0 1 14 0M16 3.5a4 4 0 0 1 0 7.5M18 14a6 6 0 0 1 4 7',
   user: 'M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zM4 21a8 8 0 0 1 16 0',
   menu: 'M4 6h16M4 12h16M4 18h16',

@@ -59,16 +59,22 @@ describe('navigation', () => {
     }
   })
 
-  test('admins see Home and Users; other roles see Home only (for now)', () => {
-    expect(navItemsFor('admin').map((item) => item.label)).toEqual(['Home', 'Users'])
-    for (const role of ['manager', 'operations', 'support'] as const) {
-      expect(navItemsFor(role).map((item) => item.label)).toEqual(['Home'])
+  test('admins see Home, Integrations and Users; managers and operations Home and Integrations; support Home', () => {
+    expect(navItemsFor('admin').map((item) => item.label)).toEqual(['Home', 'Integrations', 'Users'])
+    for (const role of ['manager', 'operations'] as const) {
+      expect(navItemsFor(role).map((item) => item.label)).toEqual(['Home', 'Integrations'])
     }
+    expect(navItemsFor('support').map((item) => item.label)).toEqual(['Home'])
+  })
+
+  test('developer tools (the sandbox panel) only when the caller says they exist, and only for admins', () => {
+    expect(navItemsFor('admin', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Integrations', 'Users', 'Sandbox'])
+    expect(navItemsFor('manager', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Integrations'])
   })
 
   test('areas not built yet stay in the model but are never shown', () => {
     expect(NAV_ITEMS.filter((item) => !item.built).map((item) => item.label)).toEqual([
-      'Orders', 'Inventory', 'Returns', 'Tickets', 'Integrations', 'Live', 'Alerts',
+      'Orders', 'Inventory', 'Returns', 'Tickets', 'Live', 'Alerts',
     ])
   })
 })

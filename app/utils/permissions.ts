@@ -74,7 +74,7 @@ export function hasPermission(role: Role | null | undefined, permission: Permiss
 
 // ─── Navigation model ───────────────────────────────────────────────────────────────────────────────────────────
 
-export type NavIcon = 'home' | 'orders' | 'inventory' | 'returns' | 'tickets' | 'integrations' | 'live' | 'alerts' | 'users'
+export type NavIcon = 'home' | 'orders' | 'inventory' | 'returns' | 'tickets' | 'integrations' | 'live' | 'alerts' | 'users' | 'sandbox'
 
 export type NavItem = {
   id: string
@@ -88,6 +88,11 @@ export type NavItem = {
    * decided in one place) but are never rendered: the console ships no placeholder pages (issue 2, item 10).
    */
   built: boolean
+  /**
+   * A developer tool that does not exist in production (the sandbox panel): shown only when the caller says so
+   * (`navItemsFor(role, { devTools: true })`), since this module is isomorphic and cannot read the configuration.
+   */
+  devTool?: boolean
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -96,13 +101,17 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { id: 'inventory', label: 'Inventory', to: '/inventory', icon: 'inventory', permission: 'read:inventory', built: false },
   { id: 'returns', label: 'Returns', to: '/returns', icon: 'returns', permission: 'read:return', built: false },
   { id: 'tickets', label: 'Tickets', to: '/tickets', icon: 'tickets', permission: 'read:ticket', built: false },
-  { id: 'integrations', label: 'Integrations', to: '/integrations', icon: 'integrations', permission: 'read:integration', built: false },
+  { id: 'integrations', label: 'Integrations', to: '/integrations', icon: 'integrations', permission: 'read:integration', built: true },
   { id: 'live', label: 'Live', to: '/live', icon: 'live', permission: 'read:metric', built: false },
   { id: 'alerts', label: 'Alerts', to: '/alerts', icon: 'alerts', permission: 'read:alert', built: false },
   { id: 'users', label: 'Users', to: '/admin/users', icon: 'users', permission: 'manage:user', built: true },
+  { id: 'sandbox', label: 'Sandbox', to: '/admin/sandbox', icon: 'sandbox', permission: 'manage:sandbox', built: true, devTool: true },
 ]
 
-/** The links a role sees: built pages it may open, in menu order. */
-export function navItemsFor(role: Role): NavItem[] {
-  return NAV_ITEMS.filter((item) => item.built && hasPermission(role, item.permission))
+/**
+ * The links a role sees: built pages it may open, in menu order. Developer tools only with `devTools` (the root
+ * loader passes `sandboxControlAvailable()`, false in production, where those pages answer 404).
+ */
+export function navItemsFor(role: Role, options: { devTools?: boolean } = {}): NavItem[] {
+  return NAV_ITEMS.filter((item) => item.built && hasPermission(role, item.permission) && (!item.devTool || options.devTools === true))
 }
