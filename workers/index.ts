@@ -10,10 +10,13 @@ import { hostname } from 'node:os'
 import type { Worker } from 'bullmq'
 import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbeat.server.ts'
 import { closeQueues, createWorker, describeQueueBackend, setQueueLogger } from '#app/queues/connection.server.ts'
+import { integrationQueueName } from '#app/queues/integrations.server.ts'
 import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { getEnvOrExit } from '#app/utils/env.server.ts'
 import { createLogger } from '#app/utils/logger.server.ts'
+import { CONNECTORS } from './integrations/index.ts'
+import { scheduleIntegrations, startIntegrationWorkers } from './integrations/shared/worker.ts'
 import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
@@ -26,7 +29,7 @@ const instance: HeartbeatInput = {
   id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   hostname: hostname(),
   pid: process.pid,
-  queues: [SYSTEM_QUEUE],
+  queues: [SYSTEM_QUEUE, ...[...CONNECTORS.keys()].map(integrationQueueName)],
   startedAt: new Date(),
 }
 
@@ -68,9 +71,14 @@ if (process.send) {
 }
 
 try {
-  const workers: Worker[] = [createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log))]
+  const connectors = new Map(CONNECTORS)
+  const workers: Worker[] = [
+    createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log, connectors)),
+    ...(await startIntegrationWorkers(connectors, log)),
+  ]
   await Promise.all(workers.map((worker) => worker.waitUntilReady()))
   await scheduleSystemJobs()
+  await scheduleIntegrations(connectors)
   stopLiveness = startLiveness(instance, workers, env.HEARTBEAT_SECONDS * 1000, log)
   log.info(
     { instance: instance.id, queues: instance.queues, concurrency: env.WORKER_CONCURRENCY, heartbeatSeconds: env.HEARTBEAT_SECONDS },

@@ -20,7 +20,7 @@ import { runBreakerProbe, runInboxRelay, runOutboxRelay } from './sync.ts'
  *   worker → database pipe, refreshes the row of the process that ran it and prunes rows of long-dead processes.
  */
 
-export function createSystemProcessor(instance: HeartbeatInput, log: Logger, connectors: Map<IntegrationKey, Connector> = new Map()) {
+export function createSystemProcessor(instance: HeartbeatInput, log: Logger, connectors: ReadonlyMap<IntegrationKey, Connector> = new Map()) {
   return async function processSystemJob(job: Job<SystemJobData>) {
     const { name } = parseSystemJob(job.name, job.data)
     switch (name) {

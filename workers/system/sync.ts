@@ -42,6 +42,6 @@ export async function runInboxRelay(log: Logger) {
   return { stranded: events.length, enqueued }
 }
 
-export async function runBreakerProbe(connectors: Map<IntegrationKey, Connector>, log: Logger) {
+export async function runBreakerProbe(connectors: ReadonlyMap<IntegrationKey, Connector>, log: Logger) {
   return probeBreakers(connectors, log)
 }

@@ -58,7 +58,7 @@ async function resumeIfAllowed(key: IntegrationKey) {
  * queue left paused by a crash between a breaker transition and the queue call (or a queue paused while Redis was
  * replaced by an empty one: the reverse is fixed here too).
  */
-export async function probeBreakers(connectors: Map<IntegrationKey, Connector>, log: Logger) {
+export async function probeBreakers(connectors: ReadonlyMap<IntegrationKey, Connector>, log: Logger) {
   const results: Array<{ key: IntegrationKey; outcome: string }> = []
   for (const due of await listBreakersDueForProbe()) {
     const connector = connectors.get(due.key)

@@ -12,7 +12,7 @@ import { createIntegrationProcessor } from './processor.ts'
  * One BullMQ worker per integration queue (concurrency WORKER_CONCURRENCY), so a paused or rate-limited provider
  * holds up only its own queue.
  */
-export async function startIntegrationWorkers(connectors: Map<IntegrationKey, Connector>, log: Logger): Promise<Worker[]> {
+export async function startIntegrationWorkers(connectors: ReadonlyMap<IntegrationKey, Connector>, log: Logger): Promise<Worker[]> {
   await ensureIntegrations([...connectors.keys()])
   return [...connectors.values()].map((connector) =>
     createWorker(integrationQueueName(connector.key), createIntegrationProcessor(connector, log.child({ integration: connector.key }))),
@@ -20,7 +20,7 @@ export async function startIntegrationWorkers(connectors: Map<IntegrationKey, Co
 }
 
 /** The recurring pull and reconciliation of every registered integration. */
-export async function scheduleIntegrations(connectors: Map<IntegrationKey, Connector>) {
+export async function scheduleIntegrations(connectors: ReadonlyMap<IntegrationKey, Connector>) {
   const env = getEnv()
   await scheduleIntegrationJobs([...connectors.keys()], {
     syncEveryMs: env.SYNC_INTERVAL_SECONDS * 1000,
