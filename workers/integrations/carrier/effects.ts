@@ -1,0 +1,51 @@
+import { UnrecoverableError } from 'bullmq'
+import { applyShipment, getFulfillmentForShipment, getReturnForLabel, recordReturnLabel } from '#app/models/fulfillment.server.ts'
+import { prisma } from '#app/utils/db.server.ts'
+import type { EffectHandler } from '../shared/connector.ts'
+import { createReturnLabel, createShipment } from './client.ts'
+import { CARRIER_NAME, carrierService, parcelWeightGrams, toCarrierAddress, toShipmentInput } from './map.ts'
+import { CreateShipmentPayloadSchema, ReturnLabelPayloadSchema } from './schemas.ts'
+
+/**
+ * Outbound carrier effects: buying labels. Each sends the outbox row's idempotency key with a body built only from
+ * stored rows, so a retried job gets the carrier's first answer back instead of a second label.
+ */
+
+/** carrier.create-shipment { fulfillmentId }: buys the label and stores tracking number, URLs and status. */
+export const createShipmentEffect: EffectHandler = async (payload, ctx) => {
+  const { fulfillmentId } = CreateShipmentPayloadSchema.parse(payload)
+  const fulfillment = await getFulfillmentForShipment(prisma, fulfillmentId)
+  if (!fulfillment) throw new UnrecoverableError(`fulfilment ${fulfillmentId} not found`)
+  ctx.link('fulfillment', fulfillment.id)
+  ctx.link('order', fulfillment.order.id)
+  if (fulfillment.externalId) {
+    ctx.summarize(`fulfilment ${fulfillment.id} already has shipment ${fulfillment.externalId} (${fulfillment.trackingNumber})`)
+    return
+  }
+  if (fulfillment.status === 'cancelled') throw new UnrecoverableError(`fulfilment ${fulfillment.id} is cancelled; no label bought`)
+  const shipTo = toCarrierAddress(fulfillment.order.shippingAddress, fulfillment.order.customerName, `order ${fulfillment.order.number}`)
+  const weight = parcelWeightGrams(fulfillment.lines.map((line) => ({ quantity: line.quantity, weightGrams: line.orderLine.variant?.weightGrams ?? null })))
+  const shipment = await createShipment(
+    ctx.client,
+    { reference: fulfillment.id, service: carrierService(fulfillment.service), ship_to: shipTo, parcels: [{ weight_grams: weight }] },
+    ctx.idempotencyKey,
+  )
+  const result = await prisma.$transaction((tx) => applyShipment(tx, toShipmentInput(shipment)))
+  ctx.summarize(`label ${shipment.tracking_number} (${shipment.id}) for fulfilment ${fulfillment.id}: ${result.outcome}`)
+}
+
+/** carrier.return-label { returnId }: buys a return label from the order's delivery address and stores it. */
+export const returnLabelEffect: EffectHandler = async (payload, ctx) => {
+  const { returnId } = ReturnLabelPayloadSchema.parse(payload)
+  const ret = await getReturnForLabel(prisma, returnId)
+  if (!ret) throw new UnrecoverableError(`return ${returnId} not found`)
+  ctx.link('return', ret.id)
+  ctx.link('order', ret.order.id)
+  if (ret.status === 'rejected' || ret.status === 'cancelled') throw new UnrecoverableError(`return ${ret.number} is ${ret.status}; no label bought`)
+  const shipFrom = toCarrierAddress(ret.order.shippingAddress, ret.order.customerName, `return ${ret.number} (order ${ret.order.number})`)
+  const label = await createReturnLabel(ctx.client, { reference: ret.id, ship_from: shipFrom }, ctx.idempotencyKey)
+  const { status } = await prisma.$transaction((tx) =>
+    recordReturnLabel(tx, { returnId: ret.id, carrier: CARRIER_NAME, trackingNumber: label.tracking_number, labelUrl: label.label_url }),
+  )
+  ctx.summarize(`return label ${label.tracking_number} (${label.id}) for ${ret.number}; return ${status}`)
+}
