@@ -1,5 +1,6 @@
 import type { IntegrationKey } from '#app/generated/prisma/enums.ts'
 import type { Connector } from './shared/connector.ts'
+import { paymentsConnector } from './payments/index.ts'
 import { storefrontConnector } from './storefront/index.ts'
 
 /**
@@ -7,5 +8,5 @@ import { storefrontConnector } from './storefront/index.ts'
  * workers/index.ts starts one BullMQ worker per entry and schedules its pulls and reconciliations.
  */
 export const CONNECTORS: ReadonlyMap<IntegrationKey, Connector> = new Map(
-  [storefrontConnector].map((connector) => [connector.key, connector]),
+  [storefrontConnector, paymentsConnector].map((connector) => [connector.key, connector]),
 )
