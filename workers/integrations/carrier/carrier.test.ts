@@ -15,7 +15,7 @@ let api: ReturnType<typeof sandboxApi>
 const ADDRESS = { name: 'Ada Lovelace', line1: '12 Analytical Row', line2: null, city: 'London', postalCode: 'N1 9GU', country: 'GB' }
 
 /** An order whose units are packed into one fulfilment that waits for its label. */
-async function packedOrder(shippingAddress: Record<string, unknown> | null = ADDRESS) {
+async function packedOrder(shippingAddress: Record<string, string | null> | null = ADDRESS) {
   const graph = await createOrder(prisma, {
     status: 'processing',
     paymentStatus: 'paid',
