@@ -49,12 +49,13 @@ Object.assign(process.env, {
 const sandbox = spawn(process.execPath, ['--import', 'tsx', 'sandbox/index.ts'], {
   cwd: ROOT,
   env: {
-    PATH: process.env.PATH,
+    PATH: process.env.PATH ?? '',
     SANDBOX_PORT: String(sandboxPort),
     PROVIDER_API_KEY: API_KEY,
     WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
     SANDBOX_ORDERS_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 })

@@ -181,7 +181,16 @@ export function createWorker<Data = unknown, Result = unknown>(
   opts: CreateWorkerOptions = {},
 ): Worker<Data, Result> {
   const env = getEnv()
-  const options = { concurrency: env.WORKER_CONCURRENCY, ...opts }
+  const lockMs = env.WORKER_LOCK_SECONDS * 1000
+  const options = {
+    concurrency: env.WORKER_CONCURRENCY,
+    lockDuration: lockMs,
+    stalledInterval: lockMs,
+    // A job whose worker died is run again (at-least-once; our jobs are idempotent). A job that kills its worker
+    // every time fails after this many tries instead of looping.
+    maxStalledCount: 3,
+    ...opts,
+  }
   const worker: Worker<Data, Result> = env.REDIS_URL
     ? new Worker<Data, Result>(name, processor, { ...options, connection: workerConnection(), prefix: env.QUEUE_PREFIX })
     : (new Worker(name, processor as Processor, { ...options, connection: postgresConnection() }, createPostgresBackend) as unknown as Worker<

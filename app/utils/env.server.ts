@@ -77,6 +77,11 @@ const EnvFields = z.object({
 
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(5),
   HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /**
+   * A job's lock: a worker that dies (SIGKILL, lost machine) stops renewing it, and after this long its active jobs
+   * are handed to another worker (BullMQ's stalled-job check runs at the same interval).
+   */
+  WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 
   SANDBOX_PORT: port(4010),
   SANDBOX_URL: httpUrl.optional(),
