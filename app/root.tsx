@@ -7,6 +7,7 @@ import { Toaster } from '#app/components/toaster.tsx'
 import { SocketProvider } from '#app/realtime/socket-provider.tsx'
 import appStylesHref from '#app/styles/app.css'
 import { useNonce } from '#app/utils/nonce-provider.ts'
+import { sandboxControlAvailable } from '#app/models/sandbox-control.server.ts'
 import { navItemsFor } from '#app/utils/permissions.ts'
 import { getSessionUser } from '#app/utils/session.server.ts'
 import { getToast } from '#app/utils/toast.server.ts'
@@ -29,7 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = sessionUser
     ? { id: sessionUser.id, name: sessionUser.name, email: sessionUser.email, role: sessionUser.role }
     : null
-  const nav = user ? navItemsFor(user.role).map(({ id, label, to, icon }) => ({ id, label, to, icon })) : []
+  const nav = user ? navItemsFor(user.role, { devTools: sandboxControlAvailable() }).map(({ id, label, to, icon }) => ({ id, label, to, icon })) : []
   return json({ user, nav, toast }, { headers: headers ?? undefined })
 }
 
