@@ -1,0 +1,21 @@
+import type { HelpdeskMessageInput } from '#app/models/ticket.server.ts'
+import type { HelpdeskMessage } from './schemas.ts'
+
+export function toMessageInput(message: HelpdeskMessage): HelpdeskMessageInput {
+  return {
+    externalId: message.id,
+    threadId: message.thread_id,
+    fromEmail: message.from.email,
+    fromName: message.from.name.trim(),
+    subject: message.subject.trim(),
+    body: message.body,
+    orderNumber: message.order_number,
+    receivedAt: new Date(message.received_at),
+  }
+}
+
+/** Mail clients thread on the subject too: a reply keeps it, with one "Re: ". */
+export function replySubject(subject: string) {
+  const trimmed = subject.trim() || '(no subject)'
+  return /^re:/i.test(trimmed) ? trimmed : `Re: ${trimmed}`
+}
