@@ -157,6 +157,32 @@ describe('payments connector', () => {
     expect(dead.error).toMatch(/left to refund/)
   })
 
+  test('a capture that meets a provider outage is retried and still captures once', async () => {
+    let fresh: ProviderPayment | undefined
+    let freshOrder = ''
+    for (let i = 0; i < 10 && fresh?.status !== 'authorized'; i++) {
+      ;[freshOrder] = (await sandbox.control.createOrders(1)) as [string]
+      fresh = await remotePaymentOf(freshOrder)
+    }
+    const other = await importStorefrontOrder(freshOrder)
+    expect((await engine.webhook('payment.authorized', fresh!)).event.status).toBe('processed')
+    const payment = await prisma.payment.findFirstOrThrow({ where: { orderId: other.id } })
+
+    await sandbox.control.setFaults('payments', { errorRate: 1, errorStatus: 503 })
+    const running = engine.effect('payments.capture', { paymentId: payment.id }, `capture-${payment.id}`)
+    // First attempt: 503 → retrying (backoff), no effect at the provider.
+    for (let i = 0; i < 400; i++) {
+      if (await prisma.jobRun.findFirst({ where: { queue: 'sync-payments', status: 'retrying', summary: null, error: { contains: '503' } } })) break
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    await sandbox.control.reset()
+    const job = await running
+    expect(job).toMatchObject({ status: 'completed', attempt: 2, outbox: { status: 'sent' } })
+    expect((await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('captured')
+    const { effects } = await sandbox.control.effects({ provider: 'payments', kind: 'capture' })
+    expect(effects.filter((effect) => effect.reference === payment.id)).toHaveLength(1)
+  })
+
   test('a webhook whose payment does not validate fails for good with a readable message', async () => {
     const job = await engine.webhook('payment.captured', { id: 'pay_broken', status: 'captured', amount: 'a lot' })
     expect(job).toMatchObject({ status: 'failed', attempt: 1, event: { status: 'failed' } })
