@@ -148,6 +148,9 @@ function sortKeys(value: unknown): unknown {
 }
 
 export type StoredAnswer = { fingerprint: string; status: number; body: unknown }
+const IdempotencySnapshotSchema = z.object({
+  answers: z.array(z.tuple([z.string(), z.object({ fingerprint: z.string(), status: z.number().int(), body: z.unknown() })])),
+})
 
 /**
  * Answers to state-changing POSTs by (provider, idempotency key). Bounded: the oldest keys are forgotten past
@@ -164,6 +167,17 @@ export class IdempotencyStore {
   set(provider: string, key: string, answer: StoredAnswer) {
     this.answers.set(`${provider}\n${key}`, answer)
     if (this.answers.size > this.max) this.answers.delete(this.answers.keys().next().value!)
+  }
+
+  /** [provider + "\n" + key, answer] pairs, oldest first (the order the bound forgets them in). */
+  snapshot() {
+    return { answers: [...this.answers] }
+  }
+
+  restore(data: unknown) {
+    const snapshot = IdempotencySnapshotSchema.parse(data)
+    this.answers.clear()
+    for (const [key, answer] of snapshot.answers.slice(-this.max)) this.answers.set(key, answer as StoredAnswer)
   }
 }
 

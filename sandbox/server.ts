@@ -6,6 +6,7 @@ import { EFFECT_KINDS, EffectsLog } from './effects.ts'
 import { decideMalformed, decideRequestFault, FaultsPatchSchema, NO_FAULTS, type Faults } from './faults.ts'
 import {
   canonicalJson,
+  describeIssues,
   HttpError,
   IdempotencyKeySchema,
   IdempotencyStore,
@@ -22,6 +23,7 @@ import { createPayments } from './providers/payments.ts'
 import { createStorefront } from './providers/storefront.ts'
 import type { Route, SandboxContext } from './providers/types.ts'
 import { createWarehouse } from './providers/warehouse.ts'
+import { loadStateFile, STATE_VERSION, writeStateFile } from './state.ts'
 import { WebhookDispatcher, type WebhookStats } from './webhooks.ts'
 
 /**
@@ -52,6 +54,15 @@ export type SandboxOptions = {
   carrierStepSeconds?: number
   /** Webhook retry delays (default 1 s, 2 s, 4 s). */
   webhookRetryDelaysMs?: number[]
+  /**
+   * Keep the providers' state in this JSON file (state.ts): loaded on start, written atomically at most every
+   * `stateSaveIntervalMs` when something changed, and on close. Absent: in memory only (tests).
+   */
+  stateFile?: string
+  /** Default 2000. */
+  stateSaveIntervalMs?: number
+  /** Warnings (an unreadable state file, a failed save); default console.warn. */
+  warn?: (message: string) => void
 }
 
 type Stats = { requests: number; errors: number } & WebhookStats
@@ -80,13 +91,13 @@ const RequestsQuerySchema = z.object({ provider: z.enum(PROVIDERS).optional(), s
 export function createSandboxServer(options: SandboxOptions): Server {
   const random = options.random ?? Math.random
   const now = options.now ?? (() => new Date())
+  const warn = options.warn ?? ((message: string) => console.warn(message))
+  const seed = options.seed ?? 1
   const faults = new Map<Provider, Faults>(PROVIDERS.map((provider) => [provider, { ...NO_FAULTS }]))
   const stats = new Map<Provider, Stats>(
     PROVIDERS.map((provider) => [provider, { requests: 0, errors: 0, webhooksSent: 0, webhooksDropped: 0, webhooksFailed: 0 }]),
   )
   const requestLog: RequestRecord[] = []
-  const effects = new EffectsLog()
-  const idempotency = new IdempotencyStore()
   const webhooks = new WebhookDispatcher({
     secret: options.webhookSecret,
     url: options.webhookUrl ?? null,
@@ -97,13 +108,76 @@ export function createSandboxServer(options: SandboxOptions): Server {
     retryDelaysMs: options.webhookRetryDelaysMs,
   })
 
-  const ctx: SandboxContext = { now, world: generateWorld(options.seed ?? 1), emit: (provider, type, data) => webhooks.emit(provider, type, data) }
-  const payments = createPayments(ctx)
-  const storefront = createStorefront(ctx, payments)
-  payments.onChange = (payment) => storefront.paymentChanged(payment)
-  const carrier = createCarrier(ctx)
-  const warehouse = createWarehouse(ctx)
-  const helpdesk = createHelpdesk(ctx, () => storefront.numbers())
+  /** Something the state file keeps changed since the last save. */
+  let dirty = false
+
+  /** Everything the state file keeps: the five providers, the idempotency store and the effects log. */
+  function createSimulation() {
+    const ctx: SandboxContext = {
+      now,
+      world: generateWorld(seed),
+      emit: (provider, type, data) => {
+        dirty = true
+        webhooks.emit(provider, type, data)
+      },
+    }
+    const payments = createPayments(ctx)
+    const storefront = createStorefront(ctx, payments)
+    payments.onChange = (payment) => storefront.paymentChanged(payment)
+    const carrier = createCarrier(ctx)
+    const warehouse = createWarehouse(ctx)
+    const helpdesk = createHelpdesk(ctx, () => storefront.numbers())
+    const effects = new EffectsLog()
+    const idempotency = new IdempotencyStore()
+    const parts = { storefront, payments, carrier, warehouse, helpdesk, effects, idempotency }
+    return { ctx, ...parts, parts }
+  }
+
+  // ── the state file: load now (missing → fresh seed; unreadable or not fitting → fresh seed and a warning) ──
+  const loaded = options.stateFile ? loadStateFile(options.stateFile, warn) : null
+  let simulation = createSimulation()
+  let restarts = 0
+  if (loaded) {
+    try {
+      for (const [name, part] of Object.entries(simulation.parts)) {
+        if (!(name in loaded.parts)) throw new Error(`no "${name}" part`)
+        part.restore(loaded.parts[name])
+      }
+      restarts = loaded.restarts + 1
+      // The seeded faker would repeat the previous run's draws (order contents, tracking, messages) from the start.
+      simulation.ctx.world.faker.seed([seed, restarts])
+    } catch (error) {
+      const detail = error instanceof z.ZodError ? describeIssues(new z.ZodError(error.issues.slice(0, 3)), 'state') : (error as Error).message
+      warn(`sandbox: state file ${options.stateFile} does not fit (${detail}); starting from a fresh seed`)
+      simulation = createSimulation()
+    }
+  }
+  // Saved once at start even with no change: a fresh seed's customers and stock keep their timestamps on the next
+  // run, and a continued run's restart count moves on (so the next run draws differently again).
+  dirty = Boolean(options.stateFile)
+  const { payments, storefront, carrier, warehouse, helpdesk, effects, idempotency } = simulation
+
+  let lastSaveError: string | undefined
+  /** When the last save ended and how long it took (wall clock): a big state is saved less often, see the timer. */
+  let lastSave = { endedAt: 0, tookMs: 0 }
+  function save() {
+    if (!options.stateFile || !dirty) return
+    dirty = false
+    const startedAt = Date.now()
+    try {
+      const parts = Object.fromEntries(Object.entries(simulation.parts).map(([name, part]) => [name, part.snapshot()]))
+      writeStateFile(options.stateFile, { version: STATE_VERSION, savedAt: iso(now()), restarts, parts })
+      lastSaveError = undefined
+      lastSave = { endedAt: Date.now(), tookMs: Date.now() - startedAt }
+    } catch (error) {
+      dirty = true
+      const message = (error as Error).message
+      // Once per distinct failure, not every few seconds.
+      if (message !== lastSaveError) warn(`sandbox: cannot save state to ${options.stateFile} (${message}); will retry`)
+      lastSaveError = message
+    }
+  }
+
   const routes = new Map<Provider, Route[]>([
     ['storefront', storefront.routes],
     ['payments', payments.routes],
@@ -139,6 +213,13 @@ export function createSandboxServer(options: SandboxOptions): Server {
   }
   startGenerator()
   startCarrier()
+  // A save blocks the event loop while it serialises; once the state is big enough for that to show, at most 5 % of
+  // the time goes to saving (a save that took 200 ms waits 4 s before the next).
+  const saveTimer = options.stateFile
+    ? every(options.stateSaveIntervalMs ?? 2000, () => {
+        if (Date.now() - lastSave.endedAt >= lastSave.tookMs * 20) save()
+      })
+    : undefined
 
   /** Requests held open by the timeout fault, and latency sleeps: cut when the server closes so close() is prompt. */
   const held = new Set<ServerResponse>()
@@ -356,11 +437,16 @@ export function createSandboxServer(options: SandboxOptions): Server {
   }
 
   const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (response.headersSent) return void response.destroy()
-      if (error instanceof HttpError) return sendError(response, error.status, error.code, error.message)
-      sendError(response, 500, 'internal', (error as Error).message)
-    })
+    handle(request, response)
+      // Anything but a GET may have changed state (a provider POST, a control route); timers mark it through emit.
+      .finally(() => {
+        if (request.method !== 'GET') dirty = true
+      })
+      .catch((error: unknown) => {
+        if (response.headersSent) return void response.destroy()
+        if (error instanceof HttpError) return sendError(response, error.status, error.code, error.message)
+        sendError(response, 500, 'internal', (error as Error).message)
+      })
   })
 
   // server.close() waits for open requests; held (timeout-fault) requests would keep it open for ever, so stop the
@@ -373,6 +459,9 @@ export function createSandboxServer(options: SandboxOptions): Server {
     webhooks.close()
     for (const response of held) response.destroy()
     for (const timer of sleeping) clearTimeout(timer)
+    if (saveTimer) clearInterval(saveTimer)
+    // Runs again on 'close', after the requests still open have finished: those changes are saved too.
+    save()
   }
   server.close = ((callback?: (error?: Error) => void) => {
     stop()

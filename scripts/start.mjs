@@ -286,6 +286,8 @@ async function main() {
   if (!env.PORT || env.PORT === '0') env.PORT = String(await freePort(3000))
   if (!env.SANDBOX_PORT || env.SANDBOX_PORT === '0') env.SANDBOX_PORT = String(await freePort(4010))
   if (!env.REDIS_URL) say('no REDIS_URL: queues run on PostgreSQL (BullMQ PostgreSQL backend)')
+  // The sandbox keeps its orders and payments beside OpsDeck's database, so a restart continues both.
+  if (!env.SANDBOX_STATE_FILE) env.SANDBOX_STATE_FILE = path.join(DATA_DIR, 'sandbox-state.json')
   startChild('sandbox', ['--import', 'tsx', 'sandbox/index.ts'], env)
   startChild('worker', ['--import', 'tsx', 'workers/index.ts'], env)
   startChild('web', ['--import', 'tsx', 'server/index.ts'], env)

@@ -98,6 +98,8 @@ const EnvFields = z.object({
   SANDBOX_ORDERS_PER_MINUTE: z.coerce.number({ message: 'must be a number' }).min(0).max(6000).default(6),
   /** Seed of the sandbox's generated data (same seed → same customers, catalogue and orders). */
   SANDBOX_SEED: z.coerce.number({ message: 'must be a number' }).int().default(1),
+  /** JSON file the sandbox keeps its providers' state in across restarts (unset = in memory only). */
+  SANDBOX_STATE_FILE: z.string().optional(),
 
   /** Incremental pull (by cursor) of every integration, every N seconds. */
   SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(15),
@@ -186,6 +188,7 @@ const SandboxEnvSchema = EnvFields.pick({
   SANDBOX_WEBHOOK_URL: true,
   SANDBOX_ORDERS_PER_MINUTE: true,
   SANDBOX_SEED: true,
+  SANDBOX_STATE_FILE: true,
 }).transform((raw) => ({
   ...raw,
   SANDBOX_WEBHOOK_URL: raw.SANDBOX_WEBHOOK_URL ?? `http://127.0.0.1:${raw.PORT}/webhooks`,

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { HttpError, iso, listPage, newId } from '../http.ts'
+import { StoredRecord } from '../state.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
 /**
@@ -61,6 +62,15 @@ const DESCRIPTIONS: Record<ShipmentStatus, string> = {
 }
 const HUBS = ['Heathrow hub', 'Birmingham hub', 'Manchester depot', 'Dublin depot', 'Leeds depot']
 
+const SnapshotSchema = z.object({
+  shipments: z.array(StoredRecord.extend({ status: z.string(), events: z.array(z.unknown()) })),
+  returnLabels: z.array(z.object({ id: z.string() }).passthrough()),
+  /** Shipments that already had their one exception. */
+  hadException: z.array(z.string()),
+  /** [shipment id, destination city] */
+  destinations: z.array(z.tuple([z.string(), z.string()])),
+})
+
 export type CarrierProvider = ProviderModule & {
   shipments: Map<string, Shipment>
   /** Moves every shipment that is not delivered one step on; returns the ones that moved. */
@@ -118,6 +128,23 @@ export function createCarrier(ctx: SandboxContext): CarrierProvider {
   return {
     name: 'carrier',
     shipments,
+    snapshot: () => ({
+      shipments: [...shipments.values()],
+      returnLabels: [...returnLabels.values()],
+      hadException: [...hadException],
+      destinations: [...destinations],
+    }),
+    restore(data) {
+      const snapshot = SnapshotSchema.parse(data)
+      shipments.clear()
+      for (const shipment of snapshot.shipments as Shipment[]) shipments.set(shipment.id, shipment)
+      returnLabels.clear()
+      for (const label of snapshot.returnLabels as ReturnLabel[]) returnLabels.set(label.id, label)
+      hadException.clear()
+      for (const id of snapshot.hadException) hadException.add(id)
+      destinations.clear()
+      for (const [id, city] of snapshot.destinations) destinations.set(id, city)
+    },
     advance(id) {
       const targets = id ? [find(id)] : [...shipments.values()]
       return targets.filter(step)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { HttpError, iso, listPage, newId } from '../http.ts'
+import { StoredRecord } from '../state.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
 /**
@@ -43,6 +44,12 @@ const GENERAL = [
   ['Returns policy', 'How many days do I have to return something?'],
 ] as const
 
+const SnapshotSchema = z.object({
+  messages: z.array(StoredRecord),
+  /** [thread id, replies] */
+  threads: z.array(z.tuple([z.string(), z.array(z.object({ id: z.string() }).passthrough())])),
+})
+
 export type HelpdeskProvider = ProviderModule & {
   messages: Map<string, Message>
   /** A new inbound message (webhook sent). `orderNumber`: force that order number; null: about no order. */
@@ -64,6 +71,14 @@ export function createHelpdesk(ctx: SandboxContext, storefrontNumbers: () => str
   return {
     name: 'helpdesk',
     messages,
+    snapshot: () => ({ messages: [...messages.values()], threads: [...threads].map(([id, thread]) => [id, thread.replies]) }),
+    restore(data) {
+      const snapshot = SnapshotSchema.parse(data)
+      messages.clear()
+      for (const message of snapshot.messages as Message[]) messages.set(message.id, message)
+      threads.clear()
+      for (const [id, replies] of snapshot.threads) threads.set(id, { replies: replies as Reply[] })
+    },
     receive(options = {}) {
       const orderNumber = options.orderNumber !== undefined ? options.orderNumber : pickOrderNumber()
       const customer = faker.helpers.arrayElement(ctx.world.customers)

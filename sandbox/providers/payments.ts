@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { HttpError, iso, listPage, newId } from '../http.ts'
+import { StoredRecord } from '../state.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
 /** The payment gateway: authorize (on each storefront order, or by API), capture once, refund up to the captured sum. */
@@ -28,6 +29,8 @@ const AuthorizeSchema = z
   .strict()
 const CaptureSchema = z.object({ amount: amount.optional(), reference }).strict()
 const RefundSchema = z.object({ amount, reference, reason: z.string().max(500).nullish() }).strict()
+
+const SnapshotSchema = z.object({ payments: z.array(StoredRecord) })
 
 export type PaymentsProvider = ProviderModule & {
   payments: Map<string, Payment>
@@ -83,6 +86,12 @@ export function createPayments(ctx: SandboxContext): PaymentsProvider {
     name: 'payments',
     payments,
     onChange: () => {},
+    snapshot: () => ({ payments: [...payments.values()] }),
+    restore(data) {
+      const snapshot = SnapshotSchema.parse(data)
+      payments.clear()
+      for (const payment of snapshot.payments as Payment[]) payments.set(payment.id, payment)
+    },
     authorizeForOrder(order, failed) {
       const method = ctx.world.faker.number.float() < 0.8 ? 'card' : 'paypal'
       return authorize({ order_reference: order.id, amount: order.total, currency: order.currency, method }, failed, false)

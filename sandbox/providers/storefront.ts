@@ -1,5 +1,7 @@
+import { z } from 'zod'
 import { HttpError, iso, listPage } from '../http.ts'
 import type { Address, SeedCustomer } from '../data.ts'
+import { StoredRecord } from '../state.ts'
 import type { Payment, PaymentsProvider } from './payments.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
@@ -51,6 +53,13 @@ const NOTES = ['Please leave with a neighbour if out.', 'Gift wrap, no prices on
 const CANCEL_REASONS = ['customer', 'inventory', 'fraud', 'declined'] as const
 /** How many of the newest open orders the generator picks from when it updates or cancels one. */
 const RECENT = 200
+
+const SnapshotSchema = z.object({
+  nextNumber: z.number().int().min(FIRST_ORDER_NUMBER),
+  orders: z.array(StoredRecord.extend({ number: z.string() })),
+  recent: z.array(z.string()),
+  customers: z.array(StoredRecord),
+})
 
 export type StorefrontProvider = ProviderModule & {
   orders: Map<string, Order>
@@ -217,6 +226,18 @@ export function createStorefront(ctx: SandboxContext, payments: PaymentsProvider
       order.financial_status = next
       // cancelOrder sends its own order.updated after voiding the payment.
       if (order.status !== 'cancelled') touch(order)
+    },
+    snapshot: () => ({ nextNumber, orders: [...orders.values()], recent, customers: [...customers.values()] }),
+    restore(data) {
+      const snapshot = SnapshotSchema.parse(data)
+      orders.clear()
+      for (const order of snapshot.orders as Order[]) orders.set(order.id, order)
+      customers.clear()
+      for (const customer of snapshot.customers as Customer[]) customers.set(customer.id, customer)
+      recent.splice(0, recent.length, ...snapshot.recent.filter((id) => orders.has(id)))
+      // Never hand out a number already used, even if the counter and the orders disagree.
+      const highest = snapshot.orders.reduce((max, order) => Math.max(max, Number(order.number.slice(1)) || 0), 0)
+      nextNumber = Math.max(snapshot.nextNumber, highest + 1)
     },
     routes: [
       { method: 'GET', path: '/orders', handle: ({ query }) => ({ status: 200, body: listPage(orders.values(), query) }) },

@@ -25,4 +25,11 @@ export type Route = {
   handle: (input: RouteInput) => RouteAnswer
 }
 
-export type ProviderModule = { name: string; routes: Route[] }
+export type ProviderModule = {
+  name: string
+  routes: Route[]
+  /** The provider's records and counters as plain JSON (Maps as arrays, timestamps as ISO strings), for the state file. */
+  snapshot(): unknown
+  /** Replaces the state with a snapshot's; throws (state untouched) when `data` does not fit. */
+  restore(data: unknown): void
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { HttpError, iso, listPage, newId } from '../http.ts'
 import { LOCATIONS } from '../data.ts'
+import { StoredRecord } from '../state.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
 /**
@@ -23,6 +24,8 @@ const AdjustmentSchema = z
     reason: z.string().max(500).nullish(),
   })
   .strict()
+
+const SnapshotSchema = z.object({ levels: z.array(StoredRecord.extend({ on_hand: z.number().int() })) })
 
 export type WarehouseProvider = ProviderModule & {
   levels: Map<string, StockLevel>
@@ -58,6 +61,12 @@ export function createWarehouse(ctx: SandboxContext): WarehouseProvider {
   return {
     name: 'warehouse',
     levels,
+    snapshot: () => ({ levels: [...levels.values()] }),
+    restore(data) {
+      const snapshot = SnapshotSchema.parse(data)
+      // The seeded levels stay for any sku@location the snapshot does not have (a catalogue that grew since).
+      for (const level of snapshot.levels as StockLevel[]) levels.set(level.id, level)
+    },
     setOnHand(sku, location, onHand) {
       const level = find(sku, location)
       level.on_hand = onHand
