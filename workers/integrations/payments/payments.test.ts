@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { closeQueues } from '#app/queues/connection.server.ts'
+import { getIntegrationQueue, jobIds } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createOrder, uniqueSuffix } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
@@ -43,6 +44,7 @@ describe('payments connector', () => {
   let order: Awaited<ReturnType<typeof importStorefrontOrder>>
   let authorized: ProviderPayment
   let paymentId: string
+  let waiting: string[] = []
 
   test('probe is an authenticated list call', async () => {
     await expect(paymentsConnector.probe(engine.client)).resolves.toBeUndefined()
@@ -56,6 +58,7 @@ describe('payments connector', () => {
     expect(index).toBeGreaterThanOrEqual(0)
     const ours = ids[index]!
     const notImported = ids.filter((id) => id !== ours)
+    waiting = notImported
     order = await importStorefrontOrder(ours)
     authorized = payments[index]!
 
@@ -85,6 +88,16 @@ describe('payments connector', () => {
         { entityType: 'order', entityId: order.id },
       ]),
     )
+  })
+
+  test('a payment whose order is missing holds the pull cursor, queues the order import, and is applied once the order is there', async () => {
+    // The first pull queued the storefront import of every order it could not place.
+    const storefront = getIntegrationQueue('storefront')
+    for (const id of waiting) expect(await storefront.getJob(jobIds.importOrder(id))).toBeTruthy()
+    const late = await importStorefrontOrder(waiting[0]!)
+    const job = await engine.pull('payments')
+    expect(job.summary).toMatch(/1 created/)
+    expect(await prisma.payment.count({ where: { orderId: late.id } })).toBe(1)
   })
 
   test('capture calls the provider once with the outbox key, even when the effect runs again', async () => {

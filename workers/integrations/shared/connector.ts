@@ -30,7 +30,18 @@ export type JobContext = {
   summarize(text: string): void
 }
 
-export type PullPage = { seen: number; created: number; updated: number; skipped: number }
+export type PullPage = {
+  seen: number
+  created: number
+  updated: number
+  skipped: number
+  /**
+   * `updated_at` of items that cannot be applied YET (e.g. a payment whose order is not imported): the pull keeps
+   * its cursor at the earliest of them, so the next pull sees them again (for DEFER_LIMIT_MS at most; after that
+   * the reconciliation is their safety net).
+   */
+  deferred?: string[]
+}
 
 /** Every list item the engine pages through has at least these (the cursor is the last item's `updated_at`). */
 export type SyncItem = { id: string; updated_at: string }

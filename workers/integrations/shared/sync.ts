@@ -15,6 +15,8 @@ const MAX_PAGES_PER_PULL = 50
 /** A reconciliation walks its whole window, but not forever. */
 const MAX_PAGES_PER_RECONCILE = 500
 export const DEFAULT_RECONCILE_WINDOW_HOURS = 24
+/** A deferred item (PullPage.deferred) holds the pull's cursor back for this long at most. */
+export const DEFER_LIMIT_MS = 15 * 60_000
 
 export type SyncOutcome = RunCounts & { pages: number; runId: string | null; skippedBusy?: boolean; cursor?: string }
 
@@ -45,6 +47,7 @@ export async function pullResource(connector: Connector, name: string, ctx: JobC
   }
   const { updatedSince } = await getCursor(connector.key, name)
   let since = updatedSince
+  let holdAt: string | undefined
   let pages = 0
   try {
     let pageCursor: string | undefined
@@ -55,10 +58,13 @@ export async function pullResource(connector: Connector, name: string, ctx: JobC
         limit: PAGE_SIZE,
       })
       pages++
-      add(counts, await resource.applyPage(page.data, ctx))
+      const applied = await resource.applyPage(page.data, ctx)
+      add(counts, applied)
+      holdAt = earliest(holdAt, recentDeferred(applied.deferred))
       const last = page.data.at(-1)
       if (last) {
-        since = last.updated_at
+        // `updated_since` is inclusive: holding the cursor at a deferred item makes the next pull see it again.
+        since = holdAt && holdAt < last.updated_at ? holdAt : last.updated_at
         // Kept after every page: a crash or a failed later page does not redo the pages already applied.
         await saveCursor(connector.key, name, { updatedSince: since })
       }
@@ -108,6 +114,16 @@ export async function reconcileResource(
   // "repaired" = what the webhooks and pulls had missed or got out of order.
   ctx.summarize(`${name} reconcile (${windowHours} h): ${pages} page(s), ${describe(counts)}; repaired ${counts.created + counts.updated}`)
   return { ...counts, pages, runId }
+}
+
+function recentDeferred(deferred: string[] | undefined, now = Date.now()) {
+  return deferred?.filter((updatedAt) => now - Date.parse(updatedAt) < DEFER_LIMIT_MS).reduce<string | undefined>(earliest, undefined)
+}
+
+function earliest(a: string | undefined, b: string | undefined) {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Date.parse(a) <= Date.parse(b) ? a : b
 }
 
 function add(into: RunCounts, page: { seen: number; created: number; updated: number; skipped: number }) {
