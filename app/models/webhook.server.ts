@@ -9,15 +9,49 @@ import { prisma, type Prisma } from '#app/utils/db.server.ts'
  * no-op) and one WebhookDelivery per delivery attempt, whatever its outcome.
  */
 
+/**
+ * Postgres `text` and `jsonb` cannot hold U+0000 (and `jsonb` refuses an unpaired surrogate escape): an insert of such
+ * a string fails, which would be a 503 for bad input. Found by server/webhooks.fuzz.test.ts.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+/**
+ * Provider events are a few levels deep. Deeper bodies are refused as malformed: Prisma's JSON serialiser gives up
+ * long before the 256 KiB body limit does (an envelope nested 250 deep was a 503; found by the fuzz test).
+ */
+const MAX_PAYLOAD_DEPTH = 64
+const storableString = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !UNSTORABLE.test(value), 'contains a NUL character or an unpaired surrogate')
+
 /** The envelope every provider sends: `{ id, type, created_at, data }`. */
 export const WebhookEnvelopeSchema = z
   .object({
-    id: z.string().min(1).max(128),
-    type: z.string().min(1).max(64),
+    id: storableString(128),
+    type: storableString(64),
     created_at: z.string().datetime({ offset: true }),
     data: z.record(z.unknown()),
   })
   .passthrough()
+  .superRefine((envelope, ctx) => {
+    // The whole envelope is stored as the inbox payload (jsonb): every key and string in it must be storable, and
+    // its depth bounded (serialising it recurses). Iterative, so a hostile depth cannot overflow the stack here.
+    const stack: Array<[unknown, number]> = [[envelope, 0]]
+    while (stack.length > 0) {
+      const [value, depth] = stack.pop()!
+      if (typeof value === 'string') {
+        if (UNSTORABLE.test(value)) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'contains a NUL character or an unpaired surrogate' })
+      } else if (value && typeof value === 'object') {
+        if (depth >= MAX_PAYLOAD_DEPTH) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: `is nested deeper than ${MAX_PAYLOAD_DEPTH} levels` })
+        for (const [key, child] of Object.entries(value)) {
+          if (UNSTORABLE.test(key)) return void ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'has a key with a NUL character or an unpaired surrogate' })
+          stack.push([child, depth + 1])
+        }
+      }
+    }
+  })
 export type WebhookEnvelope = z.infer<typeof WebhookEnvelopeSchema>
 
 export function isIntegrationKey(value: string): value is IntegrationKey {
@@ -37,20 +71,37 @@ export type DeliveryRecord = {
   remoteAddress?: string | null
 }
 
-/** One row of the delivery log. Strings from the caller are clipped: an attacker chooses the URL and the body. */
+/**
+ * A caller's string as Postgres `text` can hold it: clipped to `max`, U+0000 dropped, an unpaired surrogate (also one
+ * left by the clipping) replaced by U+FFFD.
+ */
+function storable(value: string, max: number): string
+function storable(value: string | null | undefined, max: number): string | null
+function storable(value: string | null | undefined, max: number) {
+  if (value == null) return null
+  return value
+    .replace(/\u0000/g, '')
+    .slice(0, max)
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+}
+
+/**
+ * One row of the delivery log. Strings from the caller are clipped and made storable: an attacker chooses the URL
+ * (`/webhooks/%00` must not make the log insert fail) and the body.
+ */
 export async function recordWebhookDelivery(delivery: DeliveryRecord) {
   await prisma.webhookDelivery.create({
     data: {
-      provider: delivery.provider.slice(0, 64),
+      provider: storable(delivery.provider, 64),
       verification: delivery.verification,
       statusCode: delivery.statusCode,
       bodyBytes: delivery.bodyBytes,
-      eventId: delivery.eventId?.slice(0, 128) ?? null,
-      topic: delivery.topic?.slice(0, 64) ?? null,
+      eventId: storable(delivery.eventId, 128),
+      topic: storable(delivery.topic, 64),
       duplicate: delivery.duplicate ?? false,
-      reason: delivery.reason?.slice(0, 500) ?? null,
+      reason: storable(delivery.reason, 500),
       webhookEventId: delivery.webhookEventId ?? null,
-      remoteAddress: delivery.remoteAddress?.slice(0, 64) ?? null,
+      remoteAddress: storable(delivery.remoteAddress, 64),
     },
     select: { id: true },
   })
