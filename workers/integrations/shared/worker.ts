@@ -9,13 +9,21 @@ import type { Connector } from './connector.ts'
 import { createIntegrationProcessor } from './processor.ts'
 
 /**
+ * BullMQ honours `queue.rateLimit(ms)` (the processor's answer to a 429) only on a worker that has a `limiter`: without
+ * one a rate-limited job is fetched again at once and refused by the gate in a loop. This one never limits by itself.
+ */
+const MANUAL_RATE_LIMIT_ONLY = { max: 1_000_000, duration: 1_000 }
+
+/**
  * One BullMQ worker per integration queue (concurrency WORKER_CONCURRENCY), so a paused or rate-limited provider
  * holds up only its own queue.
  */
 export async function startIntegrationWorkers(connectors: ReadonlyMap<IntegrationKey, Connector>, log: Logger): Promise<Worker[]> {
   await ensureIntegrations([...connectors.keys()])
   return [...connectors.values()].map((connector) =>
-    createWorker(integrationQueueName(connector.key), createIntegrationProcessor(connector, log.child({ integration: connector.key }))),
+    createWorker(integrationQueueName(connector.key), createIntegrationProcessor(connector, log.child({ integration: connector.key })), {
+      limiter: MANUAL_RATE_LIMIT_ONLY,
+    }),
   )
 }
 
