@@ -40,6 +40,20 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          name: 'resilience',
+          // Kills workers and restarts Redis while thousands of jobs run: alone, after everything else, so the
+          // machine's PostgreSQL connections and CPU are its own.
+          include: ['test/resilience/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 })

@@ -58,7 +58,9 @@ const pg = new EmbeddedPostgres({
   authMethod: 'scram-sha-256',
   persistent: true,
   // TCP on loopback only; no Unix socket (it would compete with the machine's own PostgreSQL for its socket dir).
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories="],
+  // Without Redis the queues live here too (BullMQ's PostgreSQL backend: a small pool per queue and worker), so
+  // leave room beyond the default 100 connections.
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=300'],
   onLog: (message) => process.stdout.write(String(message)),
   onError: (error) => process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`),
 })

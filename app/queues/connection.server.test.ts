@@ -75,12 +75,18 @@ test('queues with another prefix (another Postgres schema) do not see these jobs
   }
 })
 
-test('scheduleSystemJobs registers the heartbeat every HEARTBEAT_SECONDS, idempotently', async () => {
+test('scheduleSystemJobs registers the heartbeat every HEARTBEAT_SECONDS and the sync housekeeping, idempotently', async () => {
   await scheduleSystemJobs()
   await scheduleSystemJobs()
   const schedulers = await getSystemQueue().getJobSchedulers()
-  expect(schedulers).toHaveLength(1)
-  expect(schedulers[0]).toMatchObject({ key: HEARTBEAT_SCHEDULER_ID, name: 'heartbeat', every: getEnv().HEARTBEAT_SECONDS * 1000 })
+  // One scheduler per id however often it is registered.
+  expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
+    [HEARTBEAT_SCHEDULER_ID, 'system:breaker-probe', 'system:inbox-relay', 'system:outbox-relay'].sort(),
+  )
+  expect(schedulers.find((scheduler) => scheduler.key === HEARTBEAT_SCHEDULER_ID)).toMatchObject({
+    name: 'heartbeat',
+    every: getEnv().HEARTBEAT_SECONDS * 1000,
+  })
 })
 
 test('system job payloads are validated', () => {

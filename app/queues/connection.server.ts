@@ -137,7 +137,9 @@ function postgresConnection() {
     schema: postgresSchema(env.QUEUE_PREFIX),
     // Creates/upgrades BullMQ's own schema on first use (serialised by an advisory lock across processes).
     migrate: true,
-    max: 4,
+    // Each Queue/Worker/QueueEvents owns a pool (plus a LISTEN connection for workers): a worker process has a dozen
+    // of them, so 2 each keeps a whole deployment well under PostgreSQL's default max_connections (100).
+    max: 2,
     connectionTimeoutMillis: 5_000,
   }
 }

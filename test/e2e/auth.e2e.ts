@@ -49,7 +49,7 @@ describe('sign-in and the shell', () => {
       const console = watchConsole(page)
       await signIn(page, app!.url, demo('admin').email)
       const nav = page.getByRole('navigation', { name: 'Main' })
-      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Users'])
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Integrations', 'Users'])
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'home-admin.png'), fullPage: true })
       await signOut(page)
 

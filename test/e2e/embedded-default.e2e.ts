@@ -61,7 +61,8 @@ test('boots with no DATABASE_URL/REDIS_URL, reaches /readyz, stops cleanly', { t
   const pgPort = Number(readFileSync(path.join(dataDir, 'pg-port'), 'utf8'))
   expect(await portAnswers(pgPort)).toBe(true)
   expect(log).toContain('[db]')
-  expect(log).toMatch(/\[worker\] .*worker started \(BullMQ on PostgreSQL/)
+  // The worker may finish starting (six queues, their schedules) just after the web process is ready.
+  await expect.poll(() => log, { timeout: 60_000 }).toMatch(/\[worker\] .*worker started \(BullMQ on PostgreSQL/)
   expect(log).toMatch(/\[sandbox\] sandbox listening on http:\/\/127\.0\.0\.1:\d+/)
   // Demo credentials are printed at start.
   expect(log).toContain('admin@opsdeck.test')

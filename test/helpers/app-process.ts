@@ -132,6 +132,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
       PROVIDER_API_KEY: 'test-provider-api-key',
       WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
       DATABASE_URL: databaseUrl,
+      // Several apps and test files share the machine's PostgreSQL (max_connections 100): small pools per process.
+      DATABASE_POOL_SIZE: '4',
       SESSION_SECRET,
       QUEUE_PREFIX: queuePrefix,
       HOST: '127.0.0.1',
