@@ -1,6 +1,7 @@
 import type { DeadLetterStatus, IntegrationKey } from '#app/generated/prisma/enums.ts'
 import { createQueue, enqueue } from '#app/queues/connection.server.ts'
 import { recordAudit } from '#app/models/audit.server.ts'
+import { requeueOutboxMessage } from '#app/models/outbox.server.ts'
 import { prisma, type Prisma } from '#app/utils/db.server.ts'
 
 /**
@@ -98,7 +99,7 @@ export async function replayDeadLetter(input: { id: string; integration?: Integr
     })
     if (count === 0) return false
     if (typeof payload.outboxId === 'string' && /^\d+$/.test(payload.outboxId)) {
-      await tx.outboxMessage.updateMany({ where: { id: BigInt(payload.outboxId), status: { not: 'sent' } }, data: { status: 'pending', lastError: null } })
+      await requeueOutboxMessage(BigInt(payload.outboxId), tx)
     }
     if (typeof payload.webhookEventId === 'string') {
       await tx.webhookEvent.updateMany({ where: { id: payload.webhookEventId, status: 'failed' }, data: { status: 'received' } })

@@ -141,8 +141,14 @@ export async function markOutboxFailed(id: bigint, error: string) {
   })
 }
 
-/** Replay of a failed effect (dead-letter replay): pending again and due now; the relay or the caller enqueues it. */
-export async function requeueOutboxMessage(id: bigint) {
-  const moved = await prisma.outboxMessage.updateMany({ where: { id, status: 'failed' }, data: { status: 'pending', availableAt: new Date(), processedAt: null } })
+/**
+ * Replay of a failed effect (dead-letter replay, inside its transaction): pending again and due now; the relay or
+ * the caller enqueues it. A row already sent stays sent.
+ */
+export async function requeueOutboxMessage(id: bigint, db: Db = prisma) {
+  const moved = await db.outboxMessage.updateMany({
+    where: { id, status: { not: 'sent' } },
+    data: { status: 'pending', availableAt: new Date(), processedAt: null, lastError: null },
+  })
   return moved.count === 1
 }

@@ -22,6 +22,10 @@ export function sandboxControlAvailable() {
 const CONTROL_TIMEOUT_MS = 5_000
 
 const rate = z.number().min(0).max(1)
+/**
+ * The panel's copy of the sandbox's fault fields (sandbox/faults.ts): app/ never imports sandbox/ (DESIGN.md), and
+ * the sandbox validates every patch again, so a drift shows as a 400 from it, not as a wrong setting.
+ */
 export const SandboxFaultsSchema = z
   .object({
     latencyMs: z.number().int().min(0).max(60_000),
