@@ -4,7 +4,7 @@ import { getIntegrationQueue, jobIds } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createOrder, uniqueSuffix } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
-import { startConnectorEngine } from './connector-test-harness.ts'
+import { startConnectorEngine } from '#test/helpers/connector-harness.ts'
 import { paymentsConnector } from './index.ts'
 import { PaymentSchema, type ProviderPayment } from './schemas.ts'
 

@@ -3,7 +3,7 @@ import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createLocation, createProduct } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
-import { startConnectorEngine } from '../payments/connector-test-harness.ts'
+import { startConnectorEngine } from '#test/helpers/connector-harness.ts'
 import { warehouseConnector } from './index.ts'
 import { StockLevelSchema, type StockLevel } from './schemas.ts'
 

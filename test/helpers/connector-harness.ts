@@ -9,9 +9,9 @@ import { createWorker, enqueue } from '#app/queues/connection.server.ts'
 import { enqueueEffect, enqueueWebhookProcessing, getIntegrationQueue, integrationQueueName, jobIds } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { TestSandbox } from '#test/helpers/sandbox.ts'
-import type { Connector, JobContext, LinkEntity } from '../shared/connector.ts'
-import { ProviderClient } from '../shared/http.ts'
-import { createIntegrationProcessor } from '../shared/processor.ts'
+import type { Connector, JobContext, LinkEntity } from '#workers/integrations/shared/connector.ts'
+import { ProviderClient } from '#workers/integrations/shared/http.ts'
+import { createIntegrationProcessor } from '#workers/integrations/shared/processor.ts'
 
 /**
  * Test support for the connector tests (payments, carrier, warehouse, helpdesk): the engine's real processor on a
