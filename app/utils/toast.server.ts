@@ -9,6 +9,8 @@ import { singleton } from './singleton.server.ts'
  */
 
 export const ToastSchema = z.object({
+  // Tells a new toast from the same one read again: a revalidation that finds no toast must not hide the shown one.
+  id: z.string().default(() => crypto.randomUUID()),
   type: z.enum(['success', 'error', 'info']).default('success'),
   title: z.string().max(200),
   description: z.string().max(500).optional(),
