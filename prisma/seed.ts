@@ -8,6 +8,7 @@
 import { pathToFileURL } from 'node:url'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient, type Prisma } from '#app/generated/prisma/client.ts'
+import { ALWAYS_OPEN, BusinessCalendarSchema } from '#app/models/sla/business-hours.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
 import {
   addressSnapshot,
@@ -250,12 +251,14 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
   await insert('inventoryLedger', 'InventoryLedgerEntry', ledger)
 
   // ── support: SLA policies, tickets, messages, applied SLAs ──
-  const businessHours = {
-    timezone: 'Europe/London',
-    weekly: { mon: [['09:00', '17:30']], tue: [['09:00', '17:30']], wed: [['09:00', '17:30']], thu: [['09:00', '17:30']], fri: [['09:00', '17:30']], sat: [['10:00', '14:00']], sun: [] },
+  // Calendars in the shape the SLA clock reads (app/models/sla/business-hours.ts), validated like any stored policy.
+  const weekday = [{ start: '09:00', end: '17:30' }]
+  const businessHours = BusinessCalendarSchema.parse({
+    timeZone: 'Europe/London',
+    weekly: { 0: [], 1: weekday, 2: weekday, 3: weekday, 4: weekday, 5: weekday, 6: [{ start: '10:00', end: '14:00' }] },
     holidays: ['2026-12-25', '2026-12-26', '2027-01-01'],
-  }
-  const allDay = { timezone: 'UTC', weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]])), holidays: [] }
+  })
+  const allDay = BusinessCalendarSchema.parse(ALWAYS_OPEN)
   const policies = [
     { name: 'VIP customers', priority: null, tag: 'vip', first: 30, next: 60, resolution: 8 * 60, calendar: allDay },
     { name: 'Urgent', priority: 'urgent' as const, tag: null, first: 60, next: 120, resolution: 8 * 60, calendar: allDay },

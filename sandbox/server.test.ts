@@ -101,6 +101,20 @@ describe('lists', () => {
     }
   })
 
+  test('?ids= answers the named orders that exist, in the order named, on one page; too many ids → 400', async () => {
+    const [a, , c] = await sandbox.control.createOrders(3)
+    const response = await api.get('/storefront/orders', { ids: `${c},so_404,${a},${c}` })
+    expect(response.status).toBe(200)
+    const page = (await response.json()) as { data: { id: string }[]; next_cursor: string | null }
+    expect(page.data.map((order) => order.id)).toEqual([c, a])
+    expect(page.next_cursor).toBeNull()
+
+    const tooMany = await api.get('/storefront/orders', { ids: Array.from({ length: 251 }, (_, i) => `so_${i}`).join(',') })
+    expect(tooMany.status).toBe(400)
+    expect((await tooMany.json()).error.message).toMatch(/ids.*at most 250/)
+    expect((await api.get('/storefront/orders', { ids: '' })).status).toBe(400)
+  })
+
   test('customers are seeded and listed', async () => {
     const page = (await (await api.get('/storefront/customers', { limit: 200 })).json()) as { data: { id: string; email: string }[]; next_cursor: string | null }
     expect(page.data).toHaveLength(200)

@@ -288,6 +288,8 @@ async function main() {
   if (!env.REDIS_URL) say('no REDIS_URL: queues run on PostgreSQL (BullMQ PostgreSQL backend)')
   // The sandbox keeps its orders and payments beside OpsDeck's database, so a restart continues both.
   if (!env.SANDBOX_STATE_FILE) env.SANDBOX_STATE_FILE = path.join(DATA_DIR, 'sandbox-state.json')
+  // Web and worker both read it: the worker writes CSV exports, the web process serves them.
+  if (!env.EXPORT_DIR) env.EXPORT_DIR = path.join(DATA_DIR, 'exports')
   startChild('sandbox', ['--import', 'tsx', 'sandbox/index.ts'], env)
   startChild('worker', ['--import', 'tsx', 'workers/index.ts'], env)
   startChild('web', ['--import', 'tsx', 'server/index.ts'], env)

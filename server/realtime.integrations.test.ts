@@ -1,55 +1,19 @@
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { pino } from 'pino'
-import { io as connect, type Socket } from 'socket.io-client'
-import { afterAll, afterEach, expect, test } from 'vitest'
-import { closeQueues } from '#app/queues/connection.server.ts'
-import type { ClientToServerEvents, IntegrationsHealth, ServerToClientEvents } from '#app/realtime/events.ts'
+import { expect, test } from 'vitest'
+import type { IntegrationsHealth } from '#app/realtime/events.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { commitSessionCookie, createSession } from '#app/utils/session.server.ts'
 import { createUser } from '#test/factories/users.ts'
-import { createRealtime } from './realtime.ts'
+import { realtimeHarness } from '#test/helpers/realtime.ts'
 
 /** `integrations.subscribe` / `integrations.health`: permission at the join, figures at once, ticks only to members. */
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>
-const ORIGIN = 'http://localhost:3999'
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-afterAll(async () => {
-  await closeQueues()
-  await prisma.$disconnect()
-})
+const realtime = realtimeHarness()
 
-async function startNode(integrationsHealth?: () => Promise<IntegrationsHealth>) {
-  const httpServer = http.createServer((_req, res) => res.end('not socket.io'))
-  const realtime = await createRealtime({
-    httpServer,
-    logger: pino({ level: 'silent' }),
-    allowedOrigins: [ORIGIN],
-    keyPrefix: 'rt',
-    countWorkers: async () => 1,
-    integrationsHealth,
-    integrationsIntervalMs: 100,
-  })
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => realtime.close())
-  return `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`
-}
+const startNode = (integrationsHealth?: () => Promise<IntegrationsHealth>) =>
+  realtime.startNode({ integrationsHealth, integrationsIntervalMs: 100 })
 
 async function connectAs(url: string, role: 'admin' | 'manager' | 'operations' | 'support') {
   const { user } = await createUser(prisma, { role })
-  const session = await createSession(user.id)
-  const cookie = (await commitSessionCookie(session.token, session.expiresAt)).split(';')[0]!
-  const socket: Client = connect(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true })
-  cleanups.push(() => socket.disconnect())
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve())
-    socket.once('connect_error', reject)
-  })
-  return socket
+  return realtime.connectAs(url, user)
 }
 
 test('support may not subscribe; operations and managers get the figures at once, then ticks until they leave', async () => {

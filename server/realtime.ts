@@ -30,6 +30,8 @@ import { getIntegrationsHealth } from '#app/models/integration-health.server.ts'
 import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
+import { registerOrderFeed } from './realtime.order-feed.ts'
+import { registerOrderPresenceHandlers } from './realtime.orders.ts'
 
 /**
  * Socket.IO on the web server's own port. Every connection is authenticated from the session cookie exactly like a
@@ -168,6 +170,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     log.debug({ userId: user.id, socketId: socket.id }, 'socket connected')
     registerHandlers(socket, log)
     registerIntegrationHandlers(socket, log, () => integrationsHealth(healthIntervalMs))
+    registerOrderPresenceHandlers(socket, io, log)
     void workersStatus().then((status) => {
       if (status && socket.connected) socket.emit('workers.status', status)
     })
@@ -204,6 +207,9 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   }, options.sessionSweepIntervalMs ?? SESSION_SWEEP_INTERVAL_MS)
   sweeper.unref()
 
+  // Live orders (`orders.changed`, the "N new orders" banner) and bulk-operation progress, from Postgres NOTIFY.
+  const orderFeed = registerOrderFeed(io, log)
+
   registerIo(io)
 
   return {
@@ -213,6 +219,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       clearInterval(ticker)
       clearInterval(sweeper)
       clearInterval(healthTicker)
+      await orderFeed.close()
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

@@ -42,7 +42,7 @@ test('two worker processes are counted as two; each removes its own row on SIGTE
   expect(await until(() => countAliveWorkers(), (n) => n === 2, 20_000)).toBe(2)
   const rows = await prisma.workerHeartbeat.findMany({ select: { pid: true, queues: true } })
   expect(rows.map((row) => row.pid).sort()).toEqual([a.child.pid, b.child.pid].sort())
-  expect(rows[0].queues).toEqual(['system', 'sync-storefront', 'sync-payments', 'sync-carrier', 'sync-warehouse', 'sync-helpdesk'])
+  expect(rows[0].queues).toEqual(['system', 'bulk', 'sync-storefront', 'sync-payments', 'sync-carrier', 'sync-warehouse', 'sync-helpdesk'])
 
   // The scheduled heartbeat job goes through the queue and is processed by one of them.
   const heartbeats = async () => (await getSystemQueue().getJobs(['completed'])).filter((job) => job.name === 'heartbeat')

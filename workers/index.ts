@@ -10,11 +10,13 @@ import { hostname } from 'node:os'
 import type { Worker } from 'bullmq'
 import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbeat.server.ts'
 import { closeQueues, createWorker, describeQueueBackend, setQueueLogger } from '#app/queues/connection.server.ts'
+import { BULK_QUEUE } from '#app/queues/bulk.server.ts'
 import { integrationQueueName } from '#app/queues/integrations.server.ts'
 import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { getEnvOrExit } from '#app/utils/env.server.ts'
 import { createLogger } from '#app/utils/logger.server.ts'
+import { createBulkProcessor } from './bulk/processor.ts'
 import { CONNECTORS } from './integrations/index.ts'
 import { scheduleIntegrations, startIntegrationWorkers } from './integrations/shared/worker.ts'
 import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
@@ -29,7 +31,7 @@ const instance: HeartbeatInput = {
   id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   hostname: hostname(),
   pid: process.pid,
-  queues: [SYSTEM_QUEUE, ...[...CONNECTORS.keys()].map(integrationQueueName)],
+  queues: [SYSTEM_QUEUE, BULK_QUEUE, ...[...CONNECTORS.keys()].map(integrationQueueName)],
   startedAt: new Date(),
 }
 
@@ -74,6 +76,8 @@ try {
   const connectors = new Map(CONNECTORS)
   const workers: Worker[] = [
     createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log, connectors)),
+    // Bulk actions and exports (orders): long jobs, two at a time per process so they never starve the syncs.
+    createWorker(BULK_QUEUE, createBulkProcessor(log), { concurrency: 2 }),
     ...(await startIntegrationWorkers(connectors, log)),
   ]
   await Promise.all(workers.map((worker) => worker.waitUntilReady()))

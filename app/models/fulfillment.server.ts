@@ -40,6 +40,8 @@ export type ApplyShipmentResult = {
   orderId?: string
   /** Tracking events stored by this change. */
   newEvents: number
+  /** This change is the one that first marked the parcel shipped (its stock is committed by the caller). */
+  shippedNow?: boolean
 }
 
 /** Carrier statuses that mean the parcel has left the building. */
@@ -119,7 +121,7 @@ export async function applyShipment(tx: Prisma.TransactionClient, input: Carrier
       where fl."fulfillmentId" = ${found.id} and fl."orderLineId" = ol.id`
   }
   await rederiveOrderFulfillmentStatus(tx, found.orderId)
-  return { outcome: 'updated', newEvents: events.count, ...base }
+  return { outcome: 'updated', newEvents: events.count, shippedNow: !current.shippedAt && shippedAt !== null, ...base }
 }
 
 /** Recomputes Order.fulfillmentStatus from the line counters and fulfilments (call with the order row locked). */

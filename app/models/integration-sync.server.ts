@@ -1,5 +1,6 @@
 import type { BreakerState, IntegrationKey, JobRunStatus, RecordLinkSource, WebhookEventStatus } from '#app/generated/prisma/enums.ts'
-import { prisma, type Prisma } from '#app/utils/db.server.ts'
+import { batched } from '#app/utils/batch.server.ts'
+import { pgPool, prisma, type Prisma } from '#app/utils/db.server.ts'
 
 /**
  * The sync engine's writes and reads (workers/integrations/shared/): cursors, sync runs, the run log (JobRun),
@@ -64,7 +65,10 @@ const controlSelect = {
   rateLimitedUntil: true,
 } as const
 
-/** What the engine checks before a job: paused by a person, breaker state, rate-limit deadline. */
+/**
+ * What the engine checks before a job: paused by a person, breaker state, rate-limit deadline. (The processor reuses
+ * a read for up to 20 ms across the jobs that start meanwhile: workers/integrations/shared/processor.ts.)
+ */
 export async function getIntegrationControl(key: IntegrationKey): Promise<IntegrationControl> {
   const row = await prisma.integration.findUnique({ where: { key }, select: controlSelect })
   if (row) return row
@@ -181,34 +185,59 @@ export type JobRunInput = {
 export type RecordLinkInput = { sourceType: RecordLinkSource; sourceId: string; entityType: string; entityId: string }
 
 /**
- * One attempt's run-log row plus the records it touched, in one round trip (a job's bookkeeping should not cost
- * more than its work: the storefront import is benchmarked).
+ * One attempt's run-log row plus the records it touched. The rows of attempts that finish at the same moment in this
+ * process are written together (two multi-row INSERTs in one transaction: a job's bookkeeping should not cost more
+ * than its work, and the storefront import is benchmarked); each caller returns once its rows are committed.
  */
-export async function recordJobRun(run: JobRunInput, links: RecordLinkInput[] = []) {
-  const jobRun = prisma.jobRun.create({
-    data: {
+export function recordJobRun(run: JobRunInput, links: RecordLinkInput[] = []): Promise<void> {
+  return writeJobRun({ run, links })
+}
+
+const writeJobRun = batched<{ run: JobRunInput; links: RecordLinkInput[] }, void>(
+  async (items) => {
+    const runs = items.map(({ run }) => ({
       integration: run.integration,
       queue: run.queue,
-      jobId: run.jobId,
+      job_id: run.jobId,
       name: run.name,
       attempt: run.attempt,
       status: run.status,
-      durationMs: Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()),
+      duration_ms: Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()),
       summary: run.summary?.slice(0, 500) ?? null,
       error: run.error?.slice(0, 2_000) ?? null,
-      request: toJson(run.request),
-      response: toJson(run.response),
-      startedAt: run.startedAt,
-      finishedAt: run.finishedAt,
-    },
-    select: { id: true },
-  })
-  if (links.length === 0) {
-    await jobRun
-    return
-  }
-  await prisma.$transaction([jobRun, prisma.recordLink.createMany({ data: dedupeLinks(links), skipDuplicates: true })])
-}
+      request: run.request ?? null,
+      response: run.response ?? null,
+      started_at: run.startedAt.toISOString(),
+      finished_at: run.finishedAt.toISOString(),
+    }))
+    // node-postgres directly, a prepared statement (atomic by itself) instead of two Prisma createMany in a transaction.
+    await pgPool.query({
+      name: 'opsdeck.write-job-runs',
+      text: WRITE_JOB_RUNS_SQL,
+      values: [JSON.stringify(runs), JSON.stringify(linkRows(items.flatMap((item) => item.links)))],
+    })
+    return items.map(() => undefined)
+  },
+  { isolateFailures: true },
+)
+
+/** $1: JobRun rows, $2: RecordLink rows (JSON arrays built by writeJobRun). */
+const WRITE_JOB_RUNS_SQL = `
+WITH runs AS (
+  INSERT INTO "JobRun" ("integration", "queue", "jobId", "name", "attempt", "status", "durationMs", "summary", "error",
+                        "request", "response", "startedAt", "finishedAt")
+  SELECT "integration", "queue", "job_id", "name", "attempt", "status", "duration_ms", "summary", "error",
+         NULLIF("request", 'null'::jsonb), NULLIF("response", 'null'::jsonb), "started_at", "finished_at"
+    FROM jsonb_to_recordset($1::jsonb)
+      AS r("integration" "IntegrationKey", "queue" text, "job_id" text, "name" text, "attempt" int, "status" "JobRunStatus",
+           "duration_ms" int, "summary" text, "error" text, "request" jsonb, "response" jsonb,
+           "started_at" timestamptz, "finished_at" timestamptz)
+)
+INSERT INTO "RecordLink" ("sourceType", "sourceId", "entityType", "entityId")
+SELECT "source_type", "source_id", "entity_type", "entity_id"
+  FROM jsonb_to_recordset($2::jsonb)
+    AS l("source_type" "RecordLinkSource", "source_id" text, "entity_type" text, "entity_id" text)
+ON CONFLICT DO NOTHING`
 
 export async function addRecordLinks(links: RecordLinkInput[]) {
   if (links.length === 0) return
@@ -219,6 +248,10 @@ function dedupeLinks(links: RecordLinkInput[]) {
   const seen = new Map<string, RecordLinkInput>()
   for (const link of links) seen.set(`${link.sourceType}|${link.sourceId}|${link.entityType}|${link.entityId}`, link)
   return [...seen.values()]
+}
+
+function linkRows(links: RecordLinkInput[]) {
+  return dedupeLinks(links).map((link) => ({ source_type: link.sourceType, source_id: link.sourceId, entity_type: link.entityType, entity_id: link.entityId }))
 }
 
 export type DeadLetterInput = {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '#app/generated/prisma/enums.ts'
-import { prisma, type Db } from '#app/utils/db.server.ts'
+import { batched } from '#app/utils/batch.server.ts'
+import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
 import { deriveFulfillmentStatus, derivePaymentStatus } from './order-status.ts'
 
 /**
@@ -11,8 +12,9 @@ import { deriveFulfillmentStatus, derivePaymentStatus } from './order-status.ts'
  * - the customer is upserted by (source, externalId);
  * - lines are written when the order is created, and replaced later only while nothing of it is fulfilled;
  * - a person's progress is kept: a storefront "open" does not move an order that is already being processed back.
- * The common case (a new order, or a header change) is ONE SQL statement (customer, order and lines in CTEs,
- * atomic by itself): the storefront import is on the benchmark (bench/sync-throughput).
+ * The common case (new orders, or header changes) is ONE SQL statement for any number of orders (customers, orders
+ * and lines in CTEs, atomic by itself), and concurrent imports share it: the storefront import is on the benchmark
+ * (bench/sync-throughput).
  */
 
 export type ImportedOrderLine = {
@@ -51,24 +53,33 @@ export type ImportedOrder = {
 
 export type ImportOutcome = { orderId: string; customerId: string | null; outcome: 'created' | 'updated' | 'skipped' }
 
-/** Upserts one order (its own transaction only when lines must be replaced). */
-export async function importOrder(input: ImportedOrder): Promise<ImportOutcome> {
-  const result = await upsertOrder(prisma, input)
-  if (result.outcome !== 'updated') return result
-  if (!(await linesDiffer(prisma, result.orderId, input.lines))) return result
-  await prisma.$transaction((tx) => replaceLines(tx, result.orderId, input))
-  return result
-}
+/**
+ * Upserts one order. Orders imported at the same moment by this process's concurrent jobs (the `import-order`
+ * burst of a backfill, webhooks) share ONE statement (app/utils/batch.server.ts); each caller gets its own outcome,
+ * after the statement has committed. A batch that fails is retried order by order, so one bad order fails alone.
+ */
+export const importOrder = batched<ImportedOrder, ImportOutcome>(
+  async (inputs) => {
+    const results = await upsertOrders(onPool, inputs)
+    for (const [index, result] of results.entries()) {
+      if (result.outcome !== 'updated') continue
+      // Rare (a changed order whose lines differ): its own transaction.
+      const input = inputs[index]!
+      if (await linesDiffer(prisma, result.orderId, input.lines)) await prisma.$transaction((tx) => replaceLines(tx, result.orderId, input))
+    }
+    return results
+  },
+  { isolateFailures: true },
+)
 
-/** Upserts a page of orders in ONE transaction. */
+/** Upserts a page of orders in ONE transaction (one statement for the headers, customers and new lines). */
 export async function importOrders(inputs: ImportedOrder[]): Promise<ImportOutcome[]> {
   if (inputs.length === 0) return []
   return prisma.$transaction(async (tx) => {
-    const results: ImportOutcome[] = []
-    for (const input of inputs) {
-      const result = await upsertOrder(tx, input)
+    const results = await upsertOrders(inTransaction(tx), inputs)
+    for (const [index, result] of results.entries()) {
+      const input = inputs[index]!
       if (result.outcome === 'updated' && (await linesDiffer(tx, result.orderId, input.lines))) await replaceLines(tx, result.orderId, input)
-      results.push(result)
     }
     return results
   }, { timeout: 30_000 })
@@ -78,89 +89,174 @@ function newId() {
   return `c${randomBytes(12).toString('hex')}`
 }
 
-function linesJson(lines: ImportedOrderLine[]) {
-  return JSON.stringify(
-    lines.map((line, position) => ({
-      id: newId(),
-      position,
-      sku: line.sku,
-      title: line.title,
-      variant_title: line.variantTitle,
-      quantity: line.quantity,
-      unit_price: line.unitPriceAmount,
-      discount: line.discountAmount,
-      tax: line.taxAmount,
-      total: line.totalAmount,
-    })),
-  )
+function lineRows(lines: ImportedOrderLine[]) {
+  return lines.map((line, position) => ({
+    id: newId(),
+    position,
+    sku: line.sku,
+    title: line.title,
+    variant_title: line.variantTitle,
+    quantity: line.quantity,
+    unit_price: line.unitPriceAmount,
+    discount: line.discountAmount,
+    tax: line.taxAmount,
+    total: line.totalAmount,
+  }))
 }
 
-async function upsertOrder(db: Db, input: ImportedOrder): Promise<ImportOutcome> {
-  const counters = input.lines.map((line) => ({ quantityOrdered: line.quantity }))
-  // A new order has no payments or fulfilments yet: the payments/carrier sync re-derives these when theirs arrive.
-  const paymentStatus = derivePaymentStatus(input.totalAmount, [])
-  const fulfillmentStatus = deriveFulfillmentStatus(counters, [])
-  const email = input.customer.email.toLowerCase()
-  const rows = await db.$queryRaw<Array<{ id: string; customerId: string | null; inserted: boolean | null }>>`
-    WITH c AS (
-      INSERT INTO "Customer" ("id", "email", "name", "phone", "source", "externalId", "updatedAt")
-      VALUES (${newId()}, ${email}, ${input.customer.name}, ${input.customer.phone}, ${input.source}, ${input.customer.externalId}, now())
-      ON CONFLICT ("source", "externalId") DO UPDATE
-        SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "phone" = EXCLUDED."phone", "updatedAt" = now(),
-            "version" = "Customer"."version" + 1
-        WHERE ("Customer"."email", "Customer"."name", "Customer"."phone") IS DISTINCT FROM (EXCLUDED."email", EXCLUDED."name", EXCLUDED."phone")
-      RETURNING "id"
-    ), cid AS (
-      SELECT COALESCE((SELECT "id" FROM c),
-                      (SELECT "id" FROM "Customer" WHERE "source" = ${input.source} AND "externalId" = ${input.customer.externalId})) AS "id"
-    ), o AS (
-      INSERT INTO "Order" ("id", "number", "status", "paymentStatus", "fulfillmentStatus", "channel", "currency",
-                           "subtotalAmount", "discountAmount", "shippingAmount", "taxAmount", "totalAmount",
-                           "customerId", "customerEmail", "customerName", "shippingAddress", "tags", "note",
-                           "placedAt", "cancelledAt", "cancelReason", "closedAt", "source", "externalId", "externalUpdatedAt", "updatedAt")
-      SELECT ${newId()}, ${input.number}, ${input.status}::"OrderStatus", ${paymentStatus}::"OrderPaymentStatus",
-             ${fulfillmentStatus}::"OrderFulfillmentStatus", 'online_store', ${input.currency},
-             ${input.subtotalAmount}, ${input.discountAmount}, ${input.shippingAmount}, ${input.taxAmount}, ${input.totalAmount},
-             cid."id", ${email}, ${input.customer.name}, ${JSON.stringify(input.shippingAddress)}::jsonb,
-             ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.tags)}::jsonb)), ${input.note},
-             ${input.placedAt}::timestamptz, ${input.cancelledAt}::timestamptz, ${input.cancelReason}, ${input.closedAt}::timestamptz,
-             ${input.source}, ${input.externalId}, ${input.externalUpdatedAt}::timestamptz, now()
-        FROM cid
-      ON CONFLICT ("source", "externalId") DO UPDATE SET
-        -- The channel's cancel/close always applies; its "open" only while OpsDeck has not moved the order on.
-        "status" = CASE WHEN EXCLUDED."status" IN ('cancelled', 'completed') OR "Order"."status" IN ('pending', 'confirmed')
-                        THEN EXCLUDED."status" ELSE "Order"."status" END,
-        "currency" = EXCLUDED."currency",
-        "subtotalAmount" = EXCLUDED."subtotalAmount", "discountAmount" = EXCLUDED."discountAmount",
-        "shippingAmount" = EXCLUDED."shippingAmount", "taxAmount" = EXCLUDED."taxAmount", "totalAmount" = EXCLUDED."totalAmount",
-        "customerId" = COALESCE("Order"."customerId", EXCLUDED."customerId"),
-        "customerEmail" = EXCLUDED."customerEmail", "customerName" = EXCLUDED."customerName",
-        "shippingAddress" = EXCLUDED."shippingAddress", "tags" = EXCLUDED."tags", "note" = EXCLUDED."note",
-        "cancelledAt" = EXCLUDED."cancelledAt", "cancelReason" = EXCLUDED."cancelReason",
-        "closedAt" = COALESCE("Order"."closedAt", EXCLUDED."closedAt"),
-        "externalUpdatedAt" = EXCLUDED."externalUpdatedAt", "updatedAt" = now(), "version" = "Order"."version" + 1
-        WHERE "Order"."externalUpdatedAt" IS NULL OR "Order"."externalUpdatedAt" < EXCLUDED."externalUpdatedAt"
-      RETURNING "id", "customerId", (xmax = 0) AS "inserted"
-    ), l AS (
-      INSERT INTO "OrderLine" ("id", "orderId", "position", "variantId", "sku", "title", "variantTitle",
-                               "unitPriceAmount", "discountAmount", "taxAmount", "totalAmount", "quantityOrdered", "updatedAt")
-      SELECT r."id", o."id", r."position", v."id", r."sku", r."title", r."variant_title",
-             r."unit_price", r."discount", r."tax", r."total", r."quantity", now()
-        FROM o
-        CROSS JOIN jsonb_to_recordset(${linesJson(input.lines)}::jsonb)
-             AS r("id" text, "position" int, "sku" text, "title" text, "variant_title" text, "quantity" int,
-                  "unit_price" int, "discount" int, "tax" int, "total" int)
-        LEFT JOIN "ProductVariant" v ON v."sku" = r."sku"
-       WHERE o."inserted"
-      RETURNING 1
-    )
-    SELECT "id", "customerId", "inserted" FROM o
-    UNION ALL
-    SELECT "id", "customerId", NULL FROM "Order"
-     WHERE "source" = ${input.source} AND "externalId" = ${input.externalId} AND NOT EXISTS (SELECT 1 FROM o)`
-  const row = rows[0]
-  if (!row) throw new Error(`order ${input.source}/${input.externalId} neither written nor found`)
-  return { orderId: row.id, customerId: row.customerId, outcome: row.inserted === null ? 'skipped' : row.inserted ? 'created' : 'updated' }
+/**
+ * The set-based upsert: customers, orders and the lines of new orders for any number of orders in one statement
+ * (atomic by itself). Results come back in input order. Within one call the same order (or customer) may appear
+ * more than once (a webhook and an import job of one order): its newest version is written once, and the older
+ * copies are reported as skipped. Rows are written in key order, so concurrent batches lock in the same order.
+ */
+async function upsertOrders(run: RunUpsert, inputs: readonly ImportedOrder[]): Promise<ImportOutcome[]> {
+  const newest = new Map<string, ImportedOrder>()
+  for (const input of inputs) {
+    const key = `${input.source}\u0000${input.externalId}`
+    const seen = newest.get(key)
+    if (!seen || seen.externalUpdatedAt < input.externalUpdatedAt) newest.set(key, input)
+  }
+  const orders = [...newest.values()].sort((a, b) => compareKeys(a.source, a.externalId, b.source, b.externalId))
+  const customers = new Map<string, ImportedOrder>()
+  for (const order of orders) customers.set(`${order.source}\u0000${order.customer.externalId}`, order)
+  const customerRows = [...customers.values()]
+    .sort((a, b) => compareKeys(a.source, a.customer.externalId, b.source, b.customer.externalId))
+    .map((order) => ({
+      id: newId(),
+      source: order.source,
+      external_id: order.customer.externalId,
+      email: order.customer.email.toLowerCase(),
+      name: order.customer.name,
+      phone: order.customer.phone,
+    }))
+  const orderRows = orders.map((input) => ({
+    id: newId(),
+    source: input.source,
+    external_id: input.externalId,
+    number: input.number,
+    status: input.status,
+    // A new order has no payments or fulfilments yet: the payments/carrier sync re-derives these when theirs arrive.
+    payment_status: derivePaymentStatus(input.totalAmount, []),
+    fulfillment_status: deriveFulfillmentStatus(input.lines.map((line) => ({ quantityOrdered: line.quantity })), []),
+    currency: input.currency,
+    subtotal: input.subtotalAmount,
+    discount: input.discountAmount,
+    shipping: input.shippingAmount,
+    tax: input.taxAmount,
+    total: input.totalAmount,
+    customer_external_id: input.customer.externalId,
+    email: input.customer.email.toLowerCase(),
+    name: input.customer.name,
+    shipping_address: input.shippingAddress,
+    tags: input.tags,
+    note: input.note,
+    placed_at: input.placedAt.toISOString(),
+    cancelled_at: input.cancelledAt?.toISOString() ?? null,
+    cancel_reason: input.cancelReason,
+    closed_at: input.closedAt?.toISOString() ?? null,
+    external_updated_at: input.externalUpdatedAt.toISOString(),
+    lines: lineRows(input.lines),
+  }))
+
+  const rows = await run([JSON.stringify(customerRows), JSON.stringify(orderRows)])
+  const byKey = new Map(rows.map((row) => [`${row.source}\u0000${row.externalId}`, row]))
+  return inputs.map((input) => {
+    const key = `${input.source}\u0000${input.externalId}`
+    const row = byKey.get(key)
+    if (!row) throw new Error(`order ${input.source}/${input.externalId} neither written nor found`)
+    // An older copy of an order written in this same call: it changed nothing itself.
+    if (newest.get(key) !== input) return { orderId: row.id, customerId: row.customerId, outcome: 'skipped' }
+    return { orderId: row.id, customerId: row.customerId, outcome: row.inserted === null ? 'skipped' : row.inserted ? 'created' : 'updated' }
+  })
+}
+
+type UpsertRow = { id: string; source: string; externalId: string; customerId: string | null; inserted: boolean | null }
+/**
+ * Runs UPSERT_ORDERS_SQL: on the pool as a named prepared statement (parsed and planned once per connection; the
+ * import's hot path, bench/sync-throughput), or on a transaction's client (a pull page).
+ */
+type RunUpsert = (values: string[]) => Promise<UpsertRow[]>
+const onPool: RunUpsert = async (values) => (await pgPool.query<UpsertRow>({ name: 'opsdeck.upsert-orders', text: UPSERT_ORDERS_SQL, values })).rows
+const inTransaction = (db: Db): RunUpsert => (values) => db.$queryRawUnsafe<UpsertRow[]>(UPSERT_ORDERS_SQL, ...values)
+
+/** $1: customers, $2: orders with their lines (JSON arrays built by upsertOrders). */
+const UPSERT_ORDERS_SQL = `
+WITH ci AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS r("id" text, "source" text, "external_id" text, "email" text, "name" text, "phone" text)
+), c AS (
+  INSERT INTO "Customer" ("id", "email", "name", "phone", "source", "externalId", "updatedAt")
+  SELECT "id", "email", "name", "phone", "source", "external_id", now() FROM ci
+  ON CONFLICT ("source", "externalId") DO UPDATE
+    SET "email" = EXCLUDED."email", "name" = EXCLUDED."name", "phone" = EXCLUDED."phone", "updatedAt" = now(),
+        "version" = "Customer"."version" + 1
+    WHERE ("Customer"."email", "Customer"."name", "Customer"."phone") IS DISTINCT FROM (EXCLUDED."email", EXCLUDED."name", EXCLUDED."phone")
+  RETURNING "id", "source", "externalId"
+), cid AS (
+  -- Written just now, or already stored unchanged (a sibling CTE's insert is not visible to this snapshot).
+  SELECT ci."source", ci."external_id", COALESCE(c."id", stored."id") AS "id"
+    FROM ci
+    LEFT JOIN c ON c."source" = ci."source" AND c."externalId" = ci."external_id"
+    LEFT JOIN "Customer" stored ON stored."source" = ci."source" AND stored."externalId" = ci."external_id"
+), oi AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb)
+    AS r("id" text, "source" text, "external_id" text, "number" text, "status" "OrderStatus",
+         "payment_status" "OrderPaymentStatus", "fulfillment_status" "OrderFulfillmentStatus", "currency" text,
+         "subtotal" int, "discount" int, "shipping" int, "tax" int, "total" int, "customer_external_id" text,
+         "email" text, "name" text, "shipping_address" jsonb, "tags" text[], "note" text, "placed_at" timestamptz,
+         "cancelled_at" timestamptz, "cancel_reason" text, "closed_at" timestamptz, "external_updated_at" timestamptz,
+         "lines" jsonb)
+), o AS (
+  INSERT INTO "Order" ("id", "number", "status", "paymentStatus", "fulfillmentStatus", "channel", "currency",
+                       "subtotalAmount", "discountAmount", "shippingAmount", "taxAmount", "totalAmount",
+                       "customerId", "customerEmail", "customerName", "shippingAddress", "tags", "note",
+                       "placedAt", "cancelledAt", "cancelReason", "closedAt", "source", "externalId", "externalUpdatedAt", "updatedAt")
+  SELECT oi."id", oi."number", oi."status", oi."payment_status", oi."fulfillment_status", 'online_store', oi."currency",
+         oi."subtotal", oi."discount", oi."shipping", oi."tax", oi."total",
+         cid."id", oi."email", oi."name", oi."shipping_address", oi."tags", oi."note",
+         oi."placed_at", oi."cancelled_at", oi."cancel_reason", oi."closed_at", oi."source", oi."external_id", oi."external_updated_at", now()
+    FROM oi
+    LEFT JOIN cid ON cid."source" = oi."source" AND cid."external_id" = oi."customer_external_id"
+   ORDER BY oi."source", oi."external_id"
+  ON CONFLICT ("source", "externalId") DO UPDATE SET
+    -- The channel's cancel/close always applies; its "open" only while OpsDeck has not moved the order on.
+    "status" = CASE WHEN EXCLUDED."status" IN ('cancelled', 'completed') OR "Order"."status" IN ('pending', 'confirmed')
+                    THEN EXCLUDED."status" ELSE "Order"."status" END,
+    "currency" = EXCLUDED."currency",
+    "subtotalAmount" = EXCLUDED."subtotalAmount", "discountAmount" = EXCLUDED."discountAmount",
+    "shippingAmount" = EXCLUDED."shippingAmount", "taxAmount" = EXCLUDED."taxAmount", "totalAmount" = EXCLUDED."totalAmount",
+    "customerId" = COALESCE("Order"."customerId", EXCLUDED."customerId"),
+    "customerEmail" = EXCLUDED."customerEmail", "customerName" = EXCLUDED."customerName",
+    "shippingAddress" = EXCLUDED."shippingAddress", "tags" = EXCLUDED."tags", "note" = EXCLUDED."note",
+    "cancelledAt" = EXCLUDED."cancelledAt", "cancelReason" = EXCLUDED."cancelReason",
+    "closedAt" = COALESCE("Order"."closedAt", EXCLUDED."closedAt"),
+    "externalUpdatedAt" = EXCLUDED."externalUpdatedAt", "updatedAt" = now(), "version" = "Order"."version" + 1
+    WHERE "Order"."externalUpdatedAt" IS NULL OR "Order"."externalUpdatedAt" < EXCLUDED."externalUpdatedAt"
+  RETURNING "id", "source", "externalId", "customerId", (xmax = 0) AS "inserted"
+), l AS (
+  INSERT INTO "OrderLine" ("id", "orderId", "position", "variantId", "sku", "title", "variantTitle",
+                           "unitPriceAmount", "discountAmount", "taxAmount", "totalAmount", "quantityOrdered", "updatedAt")
+  SELECT r."id", o."id", r."position", v."id", r."sku", r."title", r."variant_title",
+         r."unit_price", r."discount", r."tax", r."total", r."quantity", now()
+    FROM o
+    JOIN oi ON oi."source" = o."source" AND oi."external_id" = o."externalId"
+    CROSS JOIN jsonb_to_recordset(oi."lines")
+         AS r("id" text, "position" int, "sku" text, "title" text, "variant_title" text, "quantity" int,
+              "unit_price" int, "discount" int, "tax" int, "total" int)
+    LEFT JOIN "ProductVariant" v ON v."sku" = r."sku"
+   WHERE o."inserted"
+  RETURNING 1
+)
+SELECT "id", "source", "externalId", "customerId", "inserted" FROM o
+UNION ALL
+SELECT stored."id", stored."source", stored."externalId", stored."customerId", NULL
+  FROM oi JOIN "Order" stored ON stored."source" = oi."source" AND stored."externalId" = oi."external_id"
+ WHERE NOT EXISTS (SELECT 1 FROM o WHERE o."source" = oi."source" AND o."externalId" = oi."external_id")`
+
+function compareKeys(sourceA: string, idA: string, sourceB: string, idB: string) {
+  if (sourceA !== sourceB) return sourceA < sourceB ? -1 : 1
+  return idA < idB ? -1 : idA > idB ? 1 : 0
 }
 
 async function linesDiffer(db: Db, orderId: string, lines: ImportedOrderLine[]) {
@@ -199,7 +295,7 @@ async function replaceLines(db: Db, orderId: string, input: ImportedOrder) {
                              "unitPriceAmount", "discountAmount", "taxAmount", "totalAmount", "quantityOrdered", "updatedAt")
     SELECT r."id", ${orderId}, r."position", v."id", r."sku", r."title", r."variant_title",
            r."unit_price", r."discount", r."tax", r."total", r."quantity", now()
-      FROM jsonb_to_recordset(${linesJson(input.lines)}::jsonb)
+      FROM jsonb_to_recordset(${JSON.stringify(lineRows(input.lines))}::jsonb)
            AS r("id" text, "position" int, "sku" text, "title" text, "variant_title" text, "quantity" int,
                 "unit_price" int, "discount" int, "tax" int, "total" int)
       LEFT JOIN "ProductVariant" v ON v."sku" = r."sku"`

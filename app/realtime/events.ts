@@ -37,6 +37,27 @@ export type IntegrationHealth = {
 export type IntegrationsHealth = { at: string; integrations: IntegrationHealth[] }
 export type SessionRevoked = { reason: string }
 
+/** One bulk operation's live figures (app/models/bulk-operation.server.ts getBulkProgress). */
+export type BulkProgress = {
+  id: string
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled'
+  total: number
+  processed: number
+  succeeded: number
+  skipped: number
+  failed: number
+  fileBytes: number | null
+  error: string | null
+  finishedAt: string | null
+  /** An export whose file is ready. */
+  downloadable: boolean
+}
+/**
+ * Orders created or changed since the last signal (throttled, at most one per ORDERS_CHANGED_INTERVAL_MS per node).
+ * `many`: a statement touched too many rows to list (a bulk load): treat every visible row as changed.
+ */
+export type OrdersChanged = { ids: string[]; newIds: string[]; many: boolean; at: string }
+
 export interface ServerToClientEvents {
   /** How many worker processes sent a heartbeat recently; every 5 s and on connect. */
   'workers.status': (payload: WorkersStatus) => void
@@ -44,6 +65,12 @@ export interface ServerToClientEvents {
   'session.revoked': (payload: SessionRevoked) => void
   /** Every integration's health, every INTEGRATIONS_HEALTH_INTERVAL_MS, to sockets in INTEGRATIONS_ROOM. */
   'integrations.health': (payload: IntegrationsHealth) => void
+  /** To orderViewersRoom(orderId): who has the order page open now (on every view, leave and disconnect). */
+  'orders.presence': (payload: OrderPresence) => void
+  /** To ORDERS_FEED_ROOM (needs read:order): orders created/changed (server/realtime.order-feed.ts). */
+  'orders.changed': (payload: OrdersChanged) => void
+  /** To bulkRoom(id): the operation's counters moved or its status changed. */
+  'bulk.progress': (payload: BulkProgress) => void
 }
 
 /** Client → server payload schemas; every handler validates with these before anything else. */
@@ -55,6 +82,17 @@ export const ClientEventSchemas = {
   /** Follow live integration health (room INTEGRATIONS_ROOM); needs `read:integration`. */
   'integrations.subscribe': z.object({}).strict(),
   'integrations.unsubscribe': z.object({}).strict(),
+  /** The order page is open (presence, room orderViewersRoom(id), and the order's signals, room `order:<id>`); needs `read:order`. */
+  'orders.view': z.object({ orderId: z.string().min(1).max(64) }).strict(),
+  'orders.leave': z.object({ orderId: z.string().min(1).max(64) }).strict(),
+  /** Follow new/changed orders (room ORDERS_FEED_ROOM); needs `read:order`. */
+  'orders.subscribe': z.object({}).strict(),
+  'orders.unsubscribe': z.object({}).strict(),
+  /** How many orders matching a list view (its URL search params) were created since `since`; needs `read:order`. */
+  'orders.countNew': z.object({ query: z.string().max(4000), since: z.string().datetime({ offset: true }) }).strict(),
+  /** Follow one bulk operation's progress (room bulkRoom(id)); its actor or an admin only. */
+  'bulk.subscribe': z.object({ id: z.string().min(1).max(64) }).strict(),
+  'bulk.unsubscribe': z.object({ id: z.string().min(1).max(64) }).strict(),
 } as const
 
 export type ClientEventName = keyof typeof ClientEventSchemas
@@ -69,6 +107,13 @@ export interface ClientToServerEvents {
   'record.unsubscribe': (payload: ClientEventPayload<'record.unsubscribe'>, ack: Ack) => void
   'integrations.subscribe': (payload: ClientEventPayload<'integrations.subscribe'>, ack: Ack<{ health: IntegrationsHealth | null }>) => void
   'integrations.unsubscribe': (payload: ClientEventPayload<'integrations.unsubscribe'>, ack: Ack) => void
+  'orders.view': (payload: ClientEventPayload<'orders.view'>, ack: Ack<OrderPresence>) => void
+  'orders.leave': (payload: ClientEventPayload<'orders.leave'>, ack: Ack) => void
+  'orders.subscribe': (payload: ClientEventPayload<'orders.subscribe'>, ack: Ack) => void
+  'orders.unsubscribe': (payload: ClientEventPayload<'orders.unsubscribe'>, ack: Ack) => void
+  'orders.countNew': (payload: ClientEventPayload<'orders.countNew'>, ack: Ack<{ count: number; exact: boolean }>) => void
+  'bulk.subscribe': (payload: ClientEventPayload<'bulk.subscribe'>, ack: Ack<{ progress: BulkProgress | null }>) => void
+  'bulk.unsubscribe': (payload: ClientEventPayload<'bulk.unsubscribe'>, ack: Ack) => void
 }
 
 export interface InterServerEvents {}
@@ -83,8 +128,18 @@ export const roleRoom = (role: Role) => `role:${role}`
 /** One signed-in session (a browser); sign-out ends only that session's sockets. */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`
 export const recordRoom = (entity: 'order' | 'ticket', id: string) => `${entity}:${id}`
+/** Sockets with the order page open (presence); a separate room so `record.subscribe` followers are not viewers. */
+export const orderViewersRoom = (orderId: string) => `order-viewers:${orderId}`
+/** One person viewing an order (several tabs of one person are one viewer). */
+export type OrderViewer = { userId: string; name: string; role: Role }
+export type OrderPresence = { orderId: string; viewers: OrderViewer[] }
 
 export const INTEGRATIONS_ROOM = 'integrations'
+/** Sockets following new/changed orders (`orders.changed`). */
+export const ORDERS_FEED_ROOM = 'orders-feed'
+/** At most one `orders.changed` per this period per web node. */
+export const ORDERS_CHANGED_INTERVAL_MS = 1_000
+export const bulkRoom = (operationId: string) => `bulk:${operationId}`
 /** Broadcast period of `integrations.health` (only while someone is in INTEGRATIONS_ROOM). */
 export const INTEGRATIONS_HEALTH_INTERVAL_MS = 3_000
 

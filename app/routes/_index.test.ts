@@ -18,7 +18,8 @@ vi.mock('#app/models/dashboard.server.ts', () => ({
   })),
 }))
 
-const { formatMoney, loader } = await import('./_index.tsx')
+const { loader } = await import('./_index.tsx')
+const { formatMoney } = await import('#app/utils/money.ts')
 
 const context = { cspNonce: '', requestId: 'test-request' } as unknown as AppLoadContext
 

@@ -3,6 +3,7 @@ import { useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { getHomeFigures } from '#app/models/dashboard.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
+import { formatMoney } from '#app/utils/money.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 
 /**
@@ -61,12 +62,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 /** Minor units → a localized amount, with the currency's own number of decimals (JPY 0, USD 2, KWD 3). */
-export function formatMoney(amountMinor: number, currency: string) {
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency })
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2
-  return format.format(amountMinor / 10 ** digits)
-}
-
 const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' })
 
 export default function HomePage() {

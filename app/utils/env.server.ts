@@ -82,6 +82,11 @@ const EnvFields = z.object({
    * are handed to another worker (BullMQ's stalled-job check runs at the same interval).
    */
   WORKER_LOCK_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /**
+   * Where finished CSV exports are kept (7 days) for download; the worker writes, the web process reads, so both must
+   * see the same directory. Unset: a folder under the OS temp directory (one machine only).
+   */
+  EXPORT_DIR: z.string().min(1).optional(),
 
   SANDBOX_PORT: port(4010),
   SANDBOX_URL: httpUrl.optional(),

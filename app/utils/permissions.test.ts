@@ -59,22 +59,22 @@ describe('navigation', () => {
     }
   })
 
-  test('admins see Home, Integrations and Users; managers and operations Home and Integrations; support Home', () => {
-    expect(navItemsFor('admin').map((item) => item.label)).toEqual(['Home', 'Integrations', 'Users'])
+  test('admins see Home, Orders, Integrations and Users; managers and operations Home, Orders and Integrations; support Home and Orders', () => {
+    expect(navItemsFor('admin').map((item) => item.label)).toEqual(['Home', 'Orders', 'Integrations', 'Users'])
     for (const role of ['manager', 'operations'] as const) {
-      expect(navItemsFor(role).map((item) => item.label)).toEqual(['Home', 'Integrations'])
+      expect(navItemsFor(role).map((item) => item.label)).toEqual(['Home', 'Orders', 'Integrations'])
     }
-    expect(navItemsFor('support').map((item) => item.label)).toEqual(['Home'])
+    expect(navItemsFor('support').map((item) => item.label)).toEqual(['Home', 'Orders'])
   })
 
   test('developer tools (the sandbox panel) only when the caller says they exist, and only for admins', () => {
-    expect(navItemsFor('admin', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Integrations', 'Users', 'Sandbox'])
-    expect(navItemsFor('manager', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Integrations'])
+    expect(navItemsFor('admin', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Orders', 'Integrations', 'Users', 'Sandbox'])
+    expect(navItemsFor('manager', { devTools: true }).map((item) => item.label)).toEqual(['Home', 'Orders', 'Integrations'])
   })
 
   test('areas not built yet stay in the model but are never shown', () => {
     expect(NAV_ITEMS.filter((item) => !item.built).map((item) => item.label)).toEqual([
-      'Orders', 'Inventory', 'Returns', 'Tickets', 'Live', 'Alerts',
+      'Inventory', 'Returns', 'Tickets', 'Live', 'Alerts',
     ])
   })
 })

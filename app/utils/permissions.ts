@@ -97,7 +97,7 @@ export type NavItem = {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { id: 'home', label: 'Home', to: '/', icon: 'home', permission: 'read:dashboard', built: true },
-  { id: 'orders', label: 'Orders', to: '/orders', icon: 'orders', permission: 'read:order', built: false },
+  { id: 'orders', label: 'Orders', to: '/orders', icon: 'orders', permission: 'read:order', built: true },
   { id: 'inventory', label: 'Inventory', to: '/inventory', icon: 'inventory', permission: 'read:inventory', built: false },
   { id: 'returns', label: 'Returns', to: '/returns', icon: 'returns', permission: 'read:return', built: false },
   { id: 'tickets', label: 'Tickets', to: '/tickets', icon: 'tickets', permission: 'read:ticket', built: false },

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { HttpError, iso, listPage } from '../http.ts'
+import { HttpError, iso, listByIds, listPage } from '../http.ts'
 import type { Address, SeedCustomer } from '../data.ts'
 import { StoredRecord } from '../state.ts'
 import type { Payment, PaymentsProvider } from './payments.ts'
@@ -240,7 +240,14 @@ export function createStorefront(ctx: SandboxContext, payments: PaymentsProvider
       nextNumber = Math.max(snapshot.nextNumber, highest + 1)
     },
     routes: [
-      { method: 'GET', path: '/orders', handle: ({ query }) => ({ status: 200, body: listPage(orders.values(), query) }) },
+      {
+        method: 'GET',
+        path: '/orders',
+        handle: ({ query }) => {
+          const ids = query.get('ids')
+          return { status: 200, body: ids === null ? listPage(orders.values(), query) : listByIds((id) => orders.get(id), ids) }
+        },
+      },
       { method: 'GET', path: '/orders/:id', handle: ({ params }) => ({ status: 200, body: find(params.id) }) },
       { method: 'GET', path: '/customers', handle: ({ query }) => ({ status: 200, body: listPage(customers.values(), query) }) },
     ],

@@ -7,6 +7,7 @@ import type {
   PrismaClient,
 } from '#app/generated/prisma/client.ts'
 import { deriveFulfillmentStatus, derivePaymentStatus } from '#app/models/order-status.ts'
+import { createInventoryLevel, createLocation, createProduct } from './catalogue.ts'
 import { clampedAfter, DAY, fakeId, HOUR, MINUTE, testFaker, uniqueSuffix, type Faker } from './faker.ts'
 
 /**
@@ -378,4 +379,42 @@ export async function createOrder(prisma: PrismaClient, overrides: CreateOrderOv
   const graph = buildOrderGraph(testFaker, { now: now ?? new Date(), ...input, ...fixedTotal, scenario, number: input.number ?? `#T${uniqueSuffix()}` })
   await insertOrderGraphs(prisma, [graph])
   return graph
+}
+
+/**
+ * An order whose lines are real variants stocked at one location, with InventoryLevel.reserved equal to the open
+ * reservations (as the demo seed keeps it), `spare` more units on hand, ledger entries that add up to each level, and
+ * a shipping address. For tests of
+ * actions that move stock (cancel releases, shipping commits).
+ */
+export async function createStockedOrder(
+  prisma: PrismaClient,
+  overrides: Omit<CreateOrderOverrides, 'items' | 'locationId'> & { lineCount?: number; spare?: number } = {},
+) {
+  const { lineCount = 2, spare = 10, ...rest } = overrides
+  const location = await createLocation(prisma)
+  const { variants } = await createProduct(prisma, { variants: Array.from({ length: lineCount }, () => ({})) })
+  const graph = await createOrder(prisma, {
+    quantities: variants.map((_, i) => (i === 0 ? 3 : 1)),
+    shippingAddress: { line1: '1 High Street', city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' },
+    ...rest,
+    locationId: location.id,
+    items: variants.map((variant) => ({ variantId: variant.id, sku: variant.sku, title: `Item ${variant.sku}`, unitPriceAmount: variant.priceAmount })),
+  })
+  const levels = []
+  for (const variant of variants) {
+    const lineIds = graph.lines.filter((line) => line.variantId === variant.id).map((line) => line.id)
+    const reserved = graph.reservations
+      .filter((r) => r.status === 'open' && lineIds.includes(r.orderLineId))
+      .reduce((sum, r) => sum + r.quantity, 0)
+    levels.push(await createInventoryLevel(prisma, { variantId: variant.id, locationId: location.id, onHand: reserved + spare, reserved }))
+    // The ledger explains the level (ADR 0003: per level, the deltas sum to onHand and reserved).
+    await prisma.inventoryLedgerEntry.createMany({
+      data: [
+        { variantId: variant.id, locationId: location.id, kind: 'restock', onHandDelta: reserved + spare, reason: 'Test stock' },
+        ...(reserved > 0 ? [{ variantId: variant.id, locationId: location.id, kind: 'reserve' as const, reservedDelta: reserved, orderId: graph.order.id, reason: `Order ${graph.order.number}` }] : []),
+      ],
+    })
+  }
+  return { ...graph, location, variants, levels }
 }

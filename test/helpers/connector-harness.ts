@@ -18,8 +18,6 @@ import { createIntegrationProcessor } from '#workers/integrations/shared/process
  * real BullMQ worker (the test database's queue backend), with a ProviderClient pointed at a test sandbox. Jobs go
  * in the way production puts them in (a pull job, an inbox row + webhook job, an outbox row + effect job) and the
  * test waits for the JobRun the engine writes.
- * NOTE: shared by four folders; it belongs in test/helpers/ (the lead's), and lives here only because each helper
- * of the Integrations issue may write only its own paths.
  */
 
 export type FinishedJob = { status: 'completed' | 'failed'; attempt: number; summary: string | null; error: string | null; jobId: string }

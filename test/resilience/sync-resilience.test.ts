@@ -138,7 +138,7 @@ describe('sync resilience', () => {
       120_000,
     )
     const captures = await recordCaptures()
-    expect(captures).toBeGreaterThan(ORDERS * 0.9)
+    expect(captures).toBeGreaterThanOrEqual(ORDERS * 0.9)
     // Kill the newest workers while the captures go out.
     for (let i = 0; i < 3; i += 1) {
       await sleep(700)

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { createOrder, createReturn } from '#test/factories/index.ts'
+import { fulfilOrder, shipOrder } from '#app/models/order-actions.server.ts'
+import { createOrder, createReturn, createStockedOrder, createUser } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
 import { startConnectorEngine } from '#test/helpers/connector-harness.ts'
 import { carrierConnector } from './index.ts'
@@ -149,5 +150,59 @@ describe('carrier connector', () => {
     expect(job).toMatchObject({ status: 'failed', attempt: 1 })
     expect(job.error).toMatch(/POST \/carrier\/shipments → 400 .*postal_code/)
     expect((await fulfillmentOf(id)).externalId).toBeNull()
+  })
+})
+
+describe('carrier shipments and the order', () => {
+  const actor = async () => {
+    const user = await prisma.user.findFirst({ where: { role: 'operations', disabledAt: null }, select: { id: true } })
+    return { id: user?.id ?? (await createUser(prisma, { role: 'operations' })).user.id, role: 'operations' as const }
+  }
+  const levels = (orderId: string) =>
+    prisma.inventoryLevel.findMany({
+      where: { variant: { orderLines: { some: { orderId } } } },
+      select: { onHand: true, reserved: true },
+      orderBy: { id: 'asc' },
+    })
+
+  test('a parcel packed in OpsDeck and shipped through the carrier commits its stock when it ships and completes the order when delivered', async () => {
+    const { order } = await createStockedOrder(prisma, { status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled' })
+    const ctx = { actor: await actor() }
+    const fulfillmentId = (await fulfilOrder(order.id, {}, ctx)).fulfillmentId!
+    await shipOrder(order.id, {}, ctx)
+    const before = await levels(order.id)
+
+    const outbox = await prisma.outboxMessage.findFirstOrThrow({ where: { topic: 'carrier.create-shipment', payload: { equals: { fulfillmentId } } } })
+    const job = await engine.effect('carrier.create-shipment', { fulfillmentId }, outbox.idempotencyKey)
+    expect(job).toMatchObject({ status: 'completed' })
+    const { externalId } = await fulfillmentOf(fulfillmentId)
+    expect(await levels(order.id)).toEqual(before) // a label is not a shipment
+
+    for (let step = 0; step < 4; step++) {
+      const [moved] = (await sandbox.control.advanceCarrier(externalId!)).shipments
+      if (!moved) break
+      expect((await engine.webhook('tracking.updated', await remoteShipment(externalId!))).event.status).toBe('processed')
+      if (step === 0) {
+        // In transit: the reserved units leave both onHand and reserved.
+        const shipped = await levels(order.id)
+        const units = await prisma.fulfillmentLine.aggregate({ where: { fulfillmentId }, _sum: { quantity: true } })
+        expect(shipped.reduce((sum, level) => sum + level.onHand, 0)).toBe(before.reduce((sum, level) => sum + level.onHand, 0) - units._sum.quantity!)
+        expect(shipped.reduce((sum, level) => sum + level.reserved, 0)).toBe(before.reduce((sum, level) => sum + level.reserved, 0) - units._sum.quantity!)
+      }
+    }
+    expect(await prisma.order.findUniqueOrThrow({ where: { id: order.id }, select: { status: true, fulfillmentStatus: true } })).toEqual({
+      status: 'completed',
+      fulfillmentStatus: 'delivered',
+    })
+  })
+
+  test('a parcel cancelled while its label waited in the outbox: no label is bought and the job completes', async () => {
+    const { fulfillmentId } = await packedOrder()
+    await prisma.fulfillment.update({ where: { id: fulfillmentId }, data: { status: 'cancelled' } })
+    const before = (await sandbox.control.requests('carrier')).length
+    const job = await engine.effect('carrier.create-shipment', { fulfillmentId }, `shipment-${fulfillmentId}`)
+    expect(job).toMatchObject({ status: 'completed', outbox: { status: 'sent' } })
+    expect(job.summary).toMatch(/cancelled before its label was bought/)
+    expect((await sandbox.control.requests('carrier')).length).toBe(before)
   })
 })

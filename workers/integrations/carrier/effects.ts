@@ -1,10 +1,11 @@
 import { UnrecoverableError } from 'bullmq'
-import { applyShipment, getFulfillmentForShipment, getReturnForLabel, recordReturnLabel } from '#app/models/fulfillment.server.ts'
+import { getFulfillmentForShipment, getReturnForLabel, recordReturnLabel } from '#app/models/fulfillment.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { EffectHandler } from '../shared/connector.ts'
 import { createReturnLabel, createShipment } from './client.ts'
 import { CARRIER_NAME, carrierService, parcelWeightGrams, toCarrierAddress, toShipmentInput } from './map.ts'
 import { CreateShipmentPayloadSchema, ReturnLabelPayloadSchema } from './schemas.ts'
+import { applyCarrierShipment } from './sync-shipments.ts'
 
 /**
  * Outbound carrier effects: buying labels. Each sends the outbox row's idempotency key with a body built only from
@@ -22,7 +23,11 @@ export const createShipmentEffect: EffectHandler = async (payload, ctx) => {
     ctx.summarize(`fulfilment ${fulfillment.id} already has shipment ${fulfillment.externalId} (${fulfillment.trackingNumber})`)
     return
   }
-  if (fulfillment.status === 'cancelled') throw new UnrecoverableError(`fulfilment ${fulfillment.id} is cancelled; no label bought`)
+  // The order was cancelled while its label request waited in the outbox: nothing to buy, nothing failed.
+  if (fulfillment.status === 'cancelled') {
+    ctx.summarize(`fulfilment ${fulfillment.id} was cancelled before its label was bought; no label bought`)
+    return
+  }
   const shipTo = toCarrierAddress(fulfillment.order.shippingAddress, fulfillment.order.customerName, `order ${fulfillment.order.number}`)
   const weight = parcelWeightGrams(fulfillment.lines.map((line) => ({ quantity: line.quantity, weightGrams: line.orderLine.variant?.weightGrams ?? null })))
   const shipment = await createShipment(
@@ -30,7 +35,7 @@ export const createShipmentEffect: EffectHandler = async (payload, ctx) => {
     { reference: fulfillment.id, service: carrierService(fulfillment.service), ship_to: shipTo, parcels: [{ weight_grams: weight }] },
     ctx.idempotencyKey,
   )
-  const result = await prisma.$transaction((tx) => applyShipment(tx, toShipmentInput(shipment)))
+  const result = await prisma.$transaction((tx) => applyCarrierShipment(tx, toShipmentInput(shipment)))
   ctx.summarize(`label ${shipment.tracking_number} (${shipment.id}) for fulfilment ${fulfillment.id}: ${result.outcome}`)
 }
 

@@ -1,4 +1,6 @@
-import { applyShipment, type ApplyShipmentResult } from '#app/models/fulfillment.server.ts'
+import type { Prisma } from '#app/generated/prisma/client.ts'
+import { applyShipment, type ApplyShipmentResult, type CarrierShipmentInput } from '#app/models/fulfillment.server.ts'
+import { commitShippedStock, completeOrderIfDelivered } from '#app/models/order-actions.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { defineResource, type JobContext, type PullPage, type WebhookHandler } from '../shared/connector.ts'
 import { SHIPMENTS_LIST_PATH } from './client.ts'
@@ -7,6 +9,18 @@ import { ShipmentSchema, type Shipment } from './schemas.ts'
 
 /** A page of 100 shipments is a few hundred statements; Prisma's 5 s default is too tight on a busy database. */
 const PAGE_TRANSACTION_TIMEOUT_MS = 30_000
+
+/**
+ * A carrier shipment applied to its fulfilment, plus what follows for the order in the same transaction: the parcel's
+ * reserved stock is committed when it first ships, and an order whose every item is delivered is completed.
+ */
+export async function applyCarrierShipment(tx: Prisma.TransactionClient, input: CarrierShipmentInput): Promise<ApplyShipmentResult> {
+  const result = await applyShipment(tx, input)
+  if (result.outcome !== 'updated' || !result.orderId || !result.fulfillmentId) return result
+  if (result.shippedNow) await commitShippedStock(tx, { orderId: result.orderId, fulfillmentIds: [result.fulfillmentId], actorId: null })
+  await completeOrderIfDelivered(tx, result.orderId)
+  return result
+}
 
 /**
  * Applies carrier shipments in ONE transaction, sorted by reference (the fulfilment) so concurrent pages lock the
@@ -19,7 +33,7 @@ export async function applyShipments(shipments: Shipment[], ctx: JobContext): Pr
   const results = await prisma.$transaction(
     async (tx) => {
       const out: Array<{ shipment: Shipment; result: ApplyShipmentResult }> = []
-      for (const shipment of sorted) out.push({ shipment, result: await applyShipment(tx, toShipmentInput(shipment)) })
+      for (const shipment of sorted) out.push({ shipment, result: await applyCarrierShipment(tx, toShipmentInput(shipment)) })
       return out
     },
     { timeout: PAGE_TRANSACTION_TIMEOUT_MS },

@@ -42,15 +42,43 @@ import { pullResource, reconcileResource } from './sync.ts'
 
 /** Paused or open-breaker integrations: a job fetched anyway comes back after this. */
 const PAUSED_RECHECK_MS = 5_000
+/**
+ * A control read younger than this is shared by the jobs that start meanwhile: a person's pause or an opened breaker
+ * reaches jobs already fetched within it (the queue itself is paused at once). The same order of time as the
+ * rate-limit gate's reuse (rate-limit-gate.ts), and it saves the import a query per job.
+ */
+const CONTROL_FRESH_MS = 20
 /** lastSuccessAt is for people ("last success 3 s ago"): one write per few seconds per process is enough. */
 const SUCCESS_MARK_INTERVAL_MS = 2_000
 
-type Outcome = { summary: string; links: RecordLinkInput[] }
+/**
+ * Jobs that shared one provider request (a batched fetch: storefront/client.ts) fail with the same error object: the
+ * request failed once, so it counts once towards the breaker and sets the queue's rate limit once.
+ */
+const reportedErrors = new WeakSet<ProviderError>()
+function firstReport(error: ProviderError) {
+  if (reportedErrors.has(error)) return false
+  reportedErrors.add(error)
+  return true
+}
 
 export function createIntegrationProcessor(connector: Connector, log: Logger, client: ProviderClient = createProviderClient(connector.key)) {
   const key = connector.key
   const queue = integrationQueueName(key)
   let lastSuccessMark = 0
+  let lastControl: { at: number; read: Promise<IntegrationControl> } | undefined
+  const readControl = () => {
+    const now = Date.now()
+    if (!lastControl || now - lastControl.at >= CONTROL_FRESH_MS) {
+      const read = getIntegrationControl(key)
+      lastControl = { at: now, read }
+      // A failed read is not shared: the next job reads again.
+      read.catch(() => {
+        if (lastControl?.read === read) lastControl = undefined
+      })
+    }
+    return lastControl
+  }
 
   return async function processIntegrationJob(job: Job, token?: string) {
     const startedAt = new Date()
@@ -73,13 +101,14 @@ export function createIntegrationProcessor(connector: Connector, log: Logger, cl
     let control: IntegrationControl | undefined
     try {
       parsed = parseIntegrationJob(job.name, job.data)
-      control = await getIntegrationControl(key)
+      const controlRead = readControl()
+      control = await controlRead.read
       if (isPausedByPerson(control) || control.breakerState === 'open') {
         await job.moveToDelayed(Date.now() + PAUSED_RECHECK_MS, token)
         throw new DelayedError(`${key} is ${control.breakerState === 'open' ? 'down (breaker open)' : 'paused'}`)
       }
       // The row just read is fresh: the first call of this job need not read the gate again.
-      primeRateLimitGate(key, control.rateLimitedUntil)
+      primeRateLimitGate(key, control.rateLimitedUntil, controlRead.at)
 
       const source = await run(connector, parsed, ctx, control.id)
       const finishedAt = new Date()
@@ -108,7 +137,7 @@ export function createIntegrationProcessor(connector: Connector, log: Logger, cl
       if (providerError?.kind === 'rate_limited') {
         const waitMs = Math.max(1, providerError.retryAfterMs ?? 1_000)
         // Queue-wide: no worker (any process) fetches another job of this queue before Retry-After has elapsed.
-        await getIntegrationQueue(key).rateLimit(waitMs)
+        if (firstReport(providerError)) await getIntegrationQueue(key).rateLimit(waitMs)
         await recordJobRun({ integration: key, queue, jobId, name: job.name, attempt, status: 'rate_limited', startedAt, finishedAt, error: message, ...exchange })
         throw Worker.RateLimitError()
       }
@@ -116,7 +145,7 @@ export function createIntegrationProcessor(connector: Connector, log: Logger, cl
       const permanent =
         providerError?.kind === 'permanent' || error instanceof UnrecoverableError || error instanceof ZodError || parsed === undefined
       const final = permanent || attempt >= (job.opts.attempts ?? 1)
-      if (providerError?.kind === 'retryable') await onRetryableFailure(key, log)
+      if (providerError?.kind === 'retryable' && firstReport(providerError)) await onRetryableFailure(key, log)
       await recordJobRun({
         integration: key,
         queue,
@@ -230,7 +259,9 @@ async function performEffect(connector: Connector, outboxId: bigint, ctx: JobCon
   }
   const effect = connector.effects[row.topic]
   if (!effect) throw new UnrecoverableError(`${connector.key} has no effect "${row.topic}"`)
-  await effect(row.payload, { ...ctx, idempotencyKey: row.idempotencyKey })
+  let summarized = false
+  await effect(row.payload, { ...ctx, idempotencyKey: row.idempotencyKey, summarize: (text) => ((summarized = true), ctx.summarize(text)) })
   await markOutboxSent(outboxId)
-  ctx.summarize(`${row.topic} ${row.idempotencyKey}: sent`)
+  // The effect's own summary says more (what it bought, or why it had nothing to do) than "sent".
+  if (!summarized) ctx.summarize(`${row.topic} ${row.idempotencyKey}: sent`)
 }

@@ -1,7 +1,7 @@
 import { importOrder, importOrders } from '#app/models/order-import.server.ts'
 import type { JobContext, PullPage, WebhookHandler } from '../shared/connector.ts'
 import { ProviderError } from '../shared/http.ts'
-import { getStorefrontOrder } from './client.ts'
+import { loadStorefrontOrder } from './client.ts'
 import { mapStorefrontOrder } from './map.ts'
 import { StorefrontOrderSchema, type StorefrontOrder } from './schemas.ts'
 
@@ -36,9 +36,9 @@ export const handleOrderEvent: WebhookHandler = async (data, event, ctx) => {
   return result.outcome === 'skipped' ? 'ignored' : 'processed'
 }
 
-/** `import-order`: fetch one order by its storefront id and upsert it. */
+/** `import-order`: fetch one order by its storefront id and upsert it (concurrent jobs share the request and the statement). */
 export async function importStorefrontOrder(data: { externalId: string }, ctx: JobContext) {
-  const order = await getStorefrontOrder(ctx.client, data.externalId)
+  const order = await loadStorefrontOrder(ctx.client, data.externalId)
   const result = await importOrder(mapStorefrontOrder(order))
   ctx.link('order', result.orderId)
   ctx.summarize(`order ${order.number}: ${result.outcome}`)

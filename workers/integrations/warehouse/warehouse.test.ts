@@ -104,7 +104,7 @@ describe('warehouse connector', () => {
     const key = `adjust-${entry.id}`
     const job = await engine.effect('warehouse.adjust', { ledgerEntryId: String(entry.id) }, key)
     expect(job).toMatchObject({ status: 'completed', outbox: { status: 'sent' } })
-    expect(job.summary).toMatch(/sent/)
+    expect(job.summary).toMatch(/OD-1000-M@LON \+5 \(restock, ledger \d+\)/)
     await engine.rerunEffect('warehouse.adjust', { ledgerEntryId: String(entry.id) }, key)
 
     const after = (await remoteLevels()).find((level) => level.id === 'OD-1000-M@LON')!

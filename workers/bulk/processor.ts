@@ -1,0 +1,42 @@
+import { UnrecoverableError, type Job } from 'bullmq'
+import { finishBulkOperation, startBulkOperation } from '#app/models/bulk-operation.server.ts'
+import { parseBulkJob, type BulkJobData } from '#app/queues/bulk.server.ts'
+import type { Logger } from '#app/utils/logger.server.ts'
+import { runBulkAction } from './actions.ts'
+import { runExport } from './export.ts'
+
+/**
+ * The `bulk` queue's processor (registered in workers/index.ts). One job = one BulkOperation: claim it, run it
+ * (per-row action or export), finish it. A failure is retried by BullMQ with the queue's backoff (the job resumes,
+ * see actions.ts); on the last attempt the operation is marked failed with a readable error.
+ */
+export function createBulkProcessor(log: Logger) {
+  return async function processBulkJob(job: Job<BulkJobData>) {
+    const { operationId } = parseBulkJob(job.name, job.data)
+    const operation = await startBulkOperation(operationId)
+    if (!operation) return { operationId, outcome: 'nothing to do' }
+    const started = Date.now()
+    try {
+      if (operation.kind === 'export') {
+        const result = await runExport(operation)
+        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
+        await finishBulkOperation(operationId, { status: 'completed', ...result })
+      } else {
+        const result = await runBulkAction(operation)
+        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
+        await finishBulkOperation(operationId, { status: 'completed' })
+      }
+      log.info({ operationId, kind: operation.kind, ms: Date.now() - started }, `bulk ${operation.kind} completed`)
+      return { operationId, outcome: 'completed' }
+    } catch (error) {
+      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+      if (final) {
+        const message = error instanceof Error ? error.message || error.name : String(error)
+        await finishBulkOperation(operationId, { status: 'failed', error: message }).catch((finishError: unknown) =>
+          log.error({ err: finishError, operationId }, 'could not mark the bulk operation failed'),
+        )
+      }
+      throw error
+    }
+  }
+}
