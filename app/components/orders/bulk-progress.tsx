@@ -1,7 +1,7 @@
-import { useRevalidator } from '@remix-run/react'
 import { useEffect, useRef, useState } from 'react'
 import type { BulkProgress } from '#app/realtime/events.ts'
 import { useSocket, useSocketStatus } from '#app/realtime/socket-provider.tsx'
+import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
 
 /** How often the results table is re-read while rows keep arriving (and the polling period when offline). */
 const REFRESH_MS = 1_500
@@ -16,7 +16,7 @@ const finished = (progress: BulkProgress) => progress.status === 'completed' || 
 export function useBulkProgress(initial: BulkProgress): BulkProgress {
   const socket = useSocket()
   const status = useSocketStatus()
-  const revalidator = useRevalidator()
+  const revalidateWhenIdle = useIdleRevalidate()
   const [live, setLive] = useState(initial)
   const id = initial.id
 
@@ -52,20 +52,20 @@ export function useBulkProgress(initial: BulkProgress): BulkProgress {
     const wait = finished(live) ? 0 : Math.max(0, lastRefresh.current + REFRESH_MS - Date.now())
     const timer = setTimeout(() => {
       lastRefresh.current = Date.now()
-      if (revalidator.state === 'idle') revalidator.revalidate()
+      revalidateWhenIdle()
     }, wait)
     return () => clearTimeout(timer)
-  }, [live, revalidator])
+  }, [live, revalidateWhenIdle])
 
   // Offline (or before the socket is up): poll while the operation runs.
   const polling = status !== 'live' && !finished(live)
   useEffect(() => {
     if (!polling) return
     const timer = setInterval(() => {
-      if (revalidator.state === 'idle') revalidator.revalidate()
+      revalidateWhenIdle()
     }, REFRESH_MS)
     return () => clearInterval(timer)
-  }, [polling, revalidator])
+  }, [polling, revalidateWhenIdle])
 
   return live
 }

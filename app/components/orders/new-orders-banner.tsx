@@ -1,7 +1,8 @@
-import { useNavigate, useRevalidator } from '@remix-run/react'
+import { useNavigate } from '@remix-run/react'
 import { useEffect, useRef, useState } from 'react'
 import type { OrdersChanged } from '#app/realtime/events.ts'
 import { useSocket, useSocketStatus } from '#app/realtime/socket-provider.tsx'
+import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
 
 /** Changed visible rows are re-read at most this often. */
 const REFRESH_MS = 2_000
@@ -17,11 +18,11 @@ const REFRESH_MS = 2_000
 export function NewOrdersBanner({ query, since, visibleIds }: { query: string; since: string; visibleIds?: readonly string[] }) {
   const socket = useSocket()
   const status = useSocketStatus()
-  const revalidator = useRevalidator()
+  const revalidateWhenIdle = useIdleRevalidate()
   const navigate = useNavigate()
   const [count, setCount] = useState<{ count: number; exact: boolean }>({ count: 0, exact: true })
-  const latest = useRef({ query, since, visibleIds, revalidator })
-  latest.current = { query, since, visibleIds, revalidator }
+  const latest = useRef({ query, since, visibleIds })
+  latest.current = { query, since, visibleIds }
   const lastRefresh = useRef(0)
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>()
   const countTimer = useRef<ReturnType<typeof setTimeout>>()
@@ -45,7 +46,7 @@ export function NewOrdersBanner({ query, since, visibleIds }: { query: string; s
       refreshTimer.current = setTimeout(() => {
         refreshTimer.current = undefined
         lastRefresh.current = Date.now()
-        if (latest.current.revalidator.state === 'idle') latest.current.revalidator.revalidate()
+        revalidateWhenIdle()
       }, wait)
     }
     const onChanged = (signal: OrdersChanged) => {
@@ -64,7 +65,7 @@ export function NewOrdersBanner({ query, since, visibleIds }: { query: string; s
       socket.off('orders.changed', onChanged)
       socket.emit('orders.unsubscribe', {}, () => {})
     }
-  }, [socket, status])
+  }, [socket, status, revalidateWhenIdle])
 
   // A new load (Show, a filter change, a refresh) starts counting again from its own `since`.
   useEffect(() => {

@@ -2,6 +2,7 @@ import { useNavigation, useRevalidator } from '@remix-run/react'
 import { useEffect, useRef, useState } from 'react'
 import type { OrdersChanged } from '#app/realtime/events.ts'
 import { useSocket, useSocketStatus } from '#app/realtime/socket-provider.tsx'
+import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
 import { useOrderActionData } from './order-form.tsx'
 
 /** Signals for this order re-read the page at most this often. */
@@ -23,9 +24,8 @@ export function OrderLiveChanges({ orderId, version }: { orderId: string; versio
   const socket = useSocket()
   const status = useSocketStatus()
   const revalidator = useRevalidator()
+  const revalidateWhenIdle = useIdleRevalidate()
   const [changed, setChanged] = useState(false)
-  const latest = useRef({ revalidator })
-  latest.current = { revalidator }
   const timer = useRef<ReturnType<typeof setTimeout>>()
   const lastRefresh = useRef(0)
   // When this page last submitted a form (its own change also comes back as a signal).
@@ -52,7 +52,7 @@ export function OrderLiveChanges({ orderId, version }: { orderId: string; versio
             return
           }
           lastRefresh.current = Date.now()
-          if (latest.current.revalidator.state === 'idle') latest.current.revalidator.revalidate()
+          revalidateWhenIdle()
         },
         Math.max(0, lastRefresh.current + REFRESH_MS - Date.now()),
       )
@@ -68,7 +68,7 @@ export function OrderLiveChanges({ orderId, version }: { orderId: string; versio
       socket.off('orders.changed', onChanged)
       if (socket.connected) socket.emit('orders.unsubscribe', {}, () => {})
     }
-  }, [socket, status, orderId])
+  }, [socket, status, orderId, revalidateWhenIdle])
 
   // A stale refusal on screen already says it (with a reload), more loudly.
   const refusedAsStale = useOrderActionData()?.stale === true
