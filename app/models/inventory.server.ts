@@ -94,3 +94,15 @@ export async function getLedgerEntryForWarehouse(db: Db, ledgerEntryId: bigint) 
     },
   })
 }
+
+export {
+  commitOrderStock,
+  InventoryInputError,
+  OutOfStockError,
+  releaseOrderStock,
+  reserveOrderStock,
+  restockReturnedUnits,
+  STOCK_SIGNAL_CHANNEL,
+  type ReservedLine,
+  type StockShortage,
+} from './inventory-stock.server.ts'

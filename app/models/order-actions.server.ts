@@ -4,6 +4,7 @@ import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { recordAudit } from './audit.server.ts'
 import { rederiveOrderFulfillmentStatus } from './fulfillment.server.ts'
 import { ACTION_ROLES, HOLD_REASON_MAX_LENGTH, normalizeTag, ORDER_NOTE_MAX_LENGTH, ORDER_TAG_MAX_LENGTH, ORDER_TAGS_MAX, refusalReason, releasedStatus, type OrderAction, type OrderUnits } from './order-rules.ts'
+import { commitOrderStock, OutOfStockError, releaseOrderStock, reserveOrderStock } from './inventory.server.ts'
 import { addOutboxMessage, dispatchOutbox } from './outbox.server.ts'
 import { rederiveOrderPaymentStatus } from './payment.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
@@ -192,9 +193,22 @@ function requireReason(reason: string | undefined | null, what: string, action: 
 
 // ─── Lifecycle ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** pending → confirmed. */
+/**
+ * pending → confirmed: the order is accepted, so its stock is reserved (app/models/inventory-stock.server.ts: every
+ * line or none, by the documented location rule). Not enough stock refuses the confirmation and names each SKU short.
+ */
 export async function confirmOrder(orderId: string, ctx: Ctx) {
-  return runOrderAction('confirm', orderId, ctx, async () => ({ data: { status: 'confirmed' } }))
+  return runOrderAction<{ reservedUnits: number }>('confirm', orderId, ctx, async (tx) => {
+    let reserved
+    try {
+      ;({ reserved } = await reserveOrderStock(tx, { orderId, actorId: ctx.actor.id }))
+    } catch (error) {
+      if (error instanceof OutOfStockError) throw new IllegalTransitionError(`This order cannot be confirmed yet. ${error.message}`, 'confirm')
+      throw error
+    }
+    const reservedUnits = reserved.reduce((sum, r) => sum + r.quantity, 0)
+    return { data: { status: 'confirmed' }, ...(reservedUnits > 0 ? { after: { reservedUnits } } : {}) }
+  })
 }
 
 /** pending / confirmed / processing → on_hold (not once everything has shipped). The reason is in the audit entry. */
@@ -242,7 +256,7 @@ export async function cancelOrder(orderId: string, input: { reason: string }, ct
     await tx.$executeRaw`
       update "OrderLine" set "quantityFulfilled" = 0, "quantityCancelled" = "quantityOrdered", version = version + 1, "updatedAt" = now()
       where "orderId" = ${orderId}`
-    const releasedUnits = await releaseReservations(tx, { orderId, orderNumber: await orderNumber(tx, orderId), actorId: ctx.actor.id })
+    const releasedUnits = await releaseOrderStock(tx, { orderId, actorId: ctx.actor.id, reason: `Order ${await orderNumber(tx, orderId)} cancelled` })
     return {
       data: { status: 'cancelled', cancelledAt: new Date(), cancelReason: reason },
       after: { reason, cancelledParcels: parcels.map((p) => p.id), releasedUnits },
@@ -255,67 +269,6 @@ export async function cancelOrder(orderId: string, input: { reason: string }, ct
 async function orderNumber(tx: Tx, orderId: string) {
   const row = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { number: true } })
   return row.number
-}
-
-/**
- * Locks the inventory levels of these (variant, location) pairs in id order and returns them by key. Every action
- * that moves stock for an order locks its levels this way, after the order row, so two orders' actions sharing a
- * variant (a bulk cancel next to a person's shipment) wait for each other instead of deadlocking.
- */
-async function lockLevels(tx: Tx, pairs: { variantId: string | null; locationId: string }[]) {
-  const wanted = pairs.filter((p): p is { variantId: string; locationId: string } => p.variantId !== null)
-  const levels = new Map<string, { id: string; onHand: number; reserved: number }>()
-  if (wanted.length === 0) return levels
-  const rows = await tx.$queryRaw<{ id: string; variantId: string; locationId: string; onHand: number; reserved: number }[]>`
-    select id, "variantId", "locationId", "onHand", reserved from "InventoryLevel"
-    where ("variantId", "locationId") in (select * from unnest(${wanted.map((p) => p.variantId)}::text[], ${wanted.map((p) => p.locationId)}::text[]))
-    order by id for update`
-  for (const row of rows) levels.set(levelKey(row.variantId, row.locationId), { id: row.id, onHand: row.onHand, reserved: row.reserved })
-  return levels
-}
-
-const levelKey = (variantId: string, locationId: string) => `${variantId}@${locationId}`
-
-/**
- * Releases the order's open reservations: Reservation → released, the level's reserved −= quantity (never below 0:
- * a level that holds less than the reservation says is released as far as it goes, and the ledger records what was
- * actually applied, so the ledger still sums to the level), one `release` ledger entry per reservation.
- * Returns the units released.
- */
-async function releaseReservations(tx: Tx, input: { orderId: string; orderNumber: string; actorId: string }) {
-  const open = await tx.$queryRaw<{ id: string; quantity: number; locationId: string; variantId: string | null }[]>`
-    select r.id, r.quantity, r."locationId", ol."variantId"
-    from "Reservation" r join "OrderLine" ol on ol.id = r."orderLineId"
-    where ol."orderId" = ${input.orderId} and r.status = 'open'
-    order by r.id for update of r`
-  if (open.length === 0) return 0
-  await tx.reservation.updateMany({ where: { id: { in: open.map((r) => r.id) } }, data: { status: 'released', version: { increment: 1 } } })
-  const levels = await lockLevels(tx, open)
-  let released = 0
-  for (const reservation of open) {
-    released += reservation.quantity
-    const level = reservation.variantId ? levels.get(levelKey(reservation.variantId, reservation.locationId)) : undefined
-    if (!level) continue
-    const delta = Math.min(level.reserved, reservation.quantity)
-    if (delta <= 0) continue
-    level.reserved -= delta
-    await tx.$executeRaw`
-      update "InventoryLevel" set reserved = reserved - ${delta}, version = version + 1, "updatedAt" = now() where id = ${level.id}`
-    await tx.inventoryLedgerEntry.create({
-      data: {
-        variantId: reservation.variantId!,
-        locationId: reservation.locationId,
-        kind: 'release',
-        reservedDelta: -delta,
-        reason: `Order ${input.orderNumber} cancelled`,
-        actorId: input.actorId,
-        orderId: input.orderId,
-        reservationId: reservation.id,
-      },
-      select: { id: true },
-    })
-  }
-  return released
 }
 
 export type FulfilLineInput = { orderLineId: string; quantity: number }
@@ -499,68 +452,7 @@ export async function commitShippedStock(tx: Tx, input: { orderId: string; fulfi
     from "FulfillmentLine" fl join "OrderLine" ol on ol.id = fl."orderLineId"
     where fl."fulfillmentId" = any(${input.fulfillmentIds}::text[]) and ol."orderId" = ${input.orderId}
     group by fl."orderLineId", ol."variantId", ol.position order by ol.position, fl."orderLineId"`
-  return commitReservations(tx, { orderId: input.orderId, orderNumber: await orderNumber(tx, input.orderId), actorId: input.actorId, lines })
-}
-
-async function commitReservations(
-  tx: Tx,
-  input: { orderId: string; orderNumber: string; actorId: string | null; lines: { orderLineId: string; variantId: string | null; quantity: number }[] },
-) {
-  const open = await tx.$queryRaw<{ id: string; orderLineId: string; quantity: number; locationId: string }[]>`
-    select id, "orderLineId", quantity, "locationId" from "Reservation"
-    where "orderLineId" = any(${input.lines.map((l) => l.orderLineId)}::text[]) and status = 'open'
-    order by "createdAt", id for update`
-  const takes: { reservation: (typeof open)[number]; take: number; variantId: string | null }[] = []
-  for (const line of input.lines) {
-    let left = line.quantity
-    for (const reservation of open.filter((r) => r.orderLineId === line.orderLineId)) {
-      if (left <= 0) break
-      const take = Math.min(left, reservation.quantity)
-      left -= take
-      takes.push({ reservation, take, variantId: line.variantId })
-    }
-  }
-  const levels = await lockLevels(tx, takes.map((t) => ({ variantId: t.variantId, locationId: t.reservation.locationId })))
-  let committed = 0
-  for (const { reservation, take, variantId } of takes) {
-    let committedId = reservation.id
-    if (take === reservation.quantity) {
-      await tx.reservation.update({ where: { id: reservation.id }, data: { status: 'committed', version: { increment: 1 } }, select: { id: true } })
-    } else {
-      await tx.reservation.update({ where: { id: reservation.id }, data: { quantity: { decrement: take }, version: { increment: 1 } }, select: { id: true } })
-      const split = await tx.reservation.create({
-        data: { orderLineId: reservation.orderLineId, locationId: reservation.locationId, quantity: take, status: 'committed' },
-        select: { id: true },
-      })
-      committedId = split.id
-    }
-    committed += take
-    const level = variantId ? levels.get(levelKey(variantId, reservation.locationId)) : undefined
-    if (!level) continue
-    // onHand − reserved stays as it was (both drop by the same amount), so the CHECK holds.
-    const delta = Math.min(take, level.reserved, level.onHand)
-    if (delta <= 0) continue
-    level.reserved -= delta
-    level.onHand -= delta
-    await tx.$executeRaw`
-      update "InventoryLevel" set "onHand" = "onHand" - ${delta}, reserved = reserved - ${delta}, version = version + 1, "updatedAt" = now()
-      where id = ${level.id}`
-    await tx.inventoryLedgerEntry.create({
-      data: {
-        variantId: variantId!,
-        locationId: reservation.locationId,
-        kind: 'commit',
-        onHandDelta: -delta,
-        reservedDelta: -delta,
-        reason: `Order ${input.orderNumber} shipped`,
-        actorId: input.actorId,
-        orderId: input.orderId,
-        reservationId: committedId,
-      },
-      select: { id: true },
-    })
-  }
-  return committed
+  return commitOrderStock(tx, { orderId: input.orderId, actorId: input.actorId, reason: `Order ${await orderNumber(tx, input.orderId)} shipped`, lines })
 }
 
 /**

@@ -69,3 +69,27 @@ export function createInventoryLevel(
     select: { id: true, variantId: true, locationId: true, onHand: true, reserved: true, lowStockThreshold: true },
   })
 }
+
+/**
+ * A variant stocked at the given locations (new ones unless ids are given), each level with an opening `adjust`
+ * ledger entry so the ledger explains it (ADR 0003).
+ */
+export async function createStockedVariant(
+  prisma: PrismaClient,
+  options: { stock: { locationId?: string; onHand: number; lowStockThreshold?: number; code?: string }[]; sku?: string; title?: string },
+) {
+  const { product, variants } = await createProduct(prisma, {
+    product: options.title ? { title: options.title } : {},
+    variants: [options.sku ? { sku: options.sku } : {}],
+  })
+  const variant = variants[0]!
+  const levels = []
+  for (const stock of options.stock) {
+    const locationId = stock.locationId ?? (await createLocation(prisma, stock.code ? { code: stock.code } : {})).id
+    levels.push(await createInventoryLevel(prisma, { variantId: variant.id, locationId, onHand: stock.onHand, lowStockThreshold: stock.lowStockThreshold ?? 0 }))
+    if (stock.onHand > 0) {
+      await prisma.inventoryLedgerEntry.create({ data: { variantId: variant.id, locationId, kind: 'adjust', onHandDelta: stock.onHand, reason: 'Opening stock' } })
+    }
+  }
+  return { product, variant, levels }
+}

@@ -1,0 +1,307 @@
+import type { Db, Prisma } from '#app/utils/db.server.ts'
+
+/**
+ * The stock engine: every change of an InventoryLevel, each with its InventoryLedgerEntry rows in the same statement
+ * or transaction (DESIGN.md "Data"; the ledger is append-only and per level sums to onHand and reserved).
+ *
+ * Reservations (`reserveOrderStock`) are ONE SQL statement: it chooses the locations, locks the chosen levels in id
+ * order (so orders sharing SKUs never deadlock), checks every SKU against what is available on the locked rows (lines
+ * that share a SKU are summed first — Medusa #16502) and then either reserves everything (levels, Reservation rows,
+ * ledger rows) or nothing. No row is locked across a round trip to the application; the CHECK
+ * `"onHand" - "reserved" >= 0` (InventoryLevel_quantities_check) makes negative availability impossible even for a
+ * statement that got it wrong.
+ *
+ * Location rule (documented in README "Inventory"): only active locations count.
+ *   1. If one location can supply every SKU of the order in full, every line reserves there (one parcel); the first
+ *      such location by code.
+ *   2. Otherwise each SKU reserves at the location with the most units available (ties: location code).
+ *   A SKU's units are never split across locations; a SKU no location can supply in full fails the whole order.
+ */
+
+/** Levels whose available stock is at or below their threshold are announced on this NOTIFY channel (on commit). */
+export const STOCK_SIGNAL_CHANNEL = 'opsdeck_inventory_stock'
+
+export type StockShortage = { variantId: string; sku: string; wanted: number; available: number }
+
+/** Some SKU of the order cannot be reserved: nothing was reserved. */
+export class OutOfStockError extends Error {
+  override name = 'OutOfStockError'
+  constructor(
+    readonly orderId: string,
+    readonly shortages: StockShortage[],
+  ) {
+    super(
+      `Not enough stock: ${shortages
+        .map((s) => `${s.sku} wanted ${s.wanted}, ${s.available === 0 ? 'none' : s.available} available`)
+        .join('; ')}`,
+    )
+  }
+}
+
+export type ReservedLine = { orderLineId: string; locationId: string; quantity: number }
+
+type ReserveRow = {
+  ok: boolean
+  reserved: ReservedLine[]
+  wants: { variantId: string; sku: string; wanted: number; available: number | null }[]
+}
+
+/**
+ * Reserves the order's unreserved units (per line: ordered − cancelled − what its open or committed reservations
+ * already hold; lines without a catalogue variant are not stocked) by the location rule above. All lines or none:
+ * throws OutOfStockError (per SKU: wanted vs available) and changes nothing. Nothing left to reserve = `reserved: []`.
+ * Works in a transaction or on its own (the statement is atomic by itself). Ledger: one `reserve` row per
+ * reservation, with the actor (null: the system) and the order.
+ */
+export async function reserveOrderStock(db: Db | Prisma.TransactionClient, input: { orderId: string; actorId: string | null }): Promise<{ reserved: ReservedLine[] }> {
+  const [row] = await db.$queryRaw<ReserveRow[]>`
+    WITH ord AS (
+      SELECT id, number FROM "Order" WHERE id = ${input.orderId}
+    ), lines AS (
+      SELECT ol.id AS line_id, ol."variantId" AS variant_id,
+             ol."quantityOrdered" - ol."quantityCancelled"
+               - coalesce((SELECT sum(r.quantity) FROM "Reservation" r WHERE r."orderLineId" = ol.id AND r.status <> 'released'), 0)::int AS qty
+      FROM "OrderLine" ol JOIN ord ON ord.id = ol."orderId"
+      WHERE ol."variantId" IS NOT NULL
+    ), want AS (
+      SELECT variant_id, sum(qty)::int AS qty FROM lines WHERE qty > 0 GROUP BY variant_id
+    ), stock AS (
+      SELECT w.variant_id, w.qty, l.id AS level_id, l."locationId" AS location_id, loc.code, l."onHand" - l.reserved AS available
+      FROM want w
+      JOIN "InventoryLevel" l ON l."variantId" = w.variant_id
+      JOIN "Location" loc ON loc.id = l."locationId" AND loc."isActive"
+    ), home AS (
+      SELECT location_id FROM stock WHERE available >= qty
+      GROUP BY location_id, code HAVING count(*) = (SELECT count(*) FROM want)
+      ORDER BY code LIMIT 1
+    ), pick AS (
+      SELECT DISTINCT ON (variant_id) variant_id, qty, level_id, location_id FROM stock
+      ORDER BY variant_id, (location_id = (SELECT location_id FROM home)) IS TRUE DESC, available DESC, code
+    ), locked AS (
+      -- Id order: two orders sharing SKUs lock them in the same order and wait instead of deadlocking.
+      SELECT l.id, l."onHand" - l.reserved AS available FROM "InventoryLevel" l
+      WHERE l.id IN (SELECT level_id FROM pick) ORDER BY l.id FOR UPDATE
+    ), verdict AS (
+      -- Evaluated (every chosen level locked, latest values) before any row is written.
+      SELECT (SELECT count(*) FROM pick) = (SELECT count(*) FROM want) AND coalesce(bool_and(k.available >= p.qty), true) AS ok
+      FROM pick p JOIN locked k ON k.id = p.level_id
+    ), upd AS (
+      UPDATE "InventoryLevel" l SET reserved = l.reserved + p.qty, version = l.version + 1, "updatedAt" = now()
+      FROM pick p WHERE l.id = p.level_id AND (SELECT ok FROM verdict)
+      RETURNING l."variantId", l."locationId", l."onHand" - l.reserved AS available, l."lowStockThreshold" AS threshold
+    ), res AS (
+      INSERT INTO "Reservation" (id, "orderLineId", "locationId", quantity, status, "updatedAt")
+      SELECT 'c' || replace(gen_random_uuid()::text, '-', ''), ln.line_id, p.location_id, ln.qty, 'open'::"ReservationStatus", now()
+      FROM lines ln JOIN pick p ON p.variant_id = ln.variant_id
+      WHERE ln.qty > 0 AND (SELECT ok FROM verdict)
+      RETURNING id, "orderLineId", "locationId", quantity
+    ), led AS (
+      INSERT INTO "InventoryLedgerEntry" ("variantId", "locationId", kind, "reservedDelta", reason, "actorId", "orderId", "reservationId")
+      SELECT ln.variant_id, res."locationId", 'reserve'::"InventoryLedgerKind", res.quantity, 'Order ' || ord.number || ' accepted',
+             ${input.actorId}::text, ord.id, res.id
+      FROM res JOIN lines ln ON ln.line_id = res."orderLineId" CROSS JOIN ord
+      RETURNING 1
+    ), sig AS (
+      SELECT pg_notify(${STOCK_SIGNAL_CHANNEL}, json_build_object('variantId', "variantId", 'locationId', "locationId", 'available', available, 'threshold', threshold)::text)
+      FROM upd WHERE available <= threshold
+    )
+    SELECT coalesce((SELECT ok FROM verdict), false) AS ok,
+           (SELECT count(*) FROM led) + (SELECT count(*) FROM sig) AS written,
+           coalesce((SELECT json_agg(json_build_object('orderLineId', "orderLineId", 'locationId', "locationId", 'quantity', quantity)) FROM res), '[]'::json) AS reserved,
+           coalesce((SELECT json_agg(json_build_object('variantId', w.variant_id, 'sku', v.sku, 'wanted', w.qty, 'available', k.available) ORDER BY v.sku)
+                     FROM want w JOIN "ProductVariant" v ON v.id = w.variant_id
+                     LEFT JOIN pick p ON p.variant_id = w.variant_id LEFT JOIN locked k ON k.id = p.level_id), '[]'::json) AS wants`
+  if (!row) throw new Error('reserveOrderStock: the statement returned nothing')
+  if (!row.ok) {
+    const shortages = row.wants
+      .map((w) => ({ variantId: w.variantId, sku: w.sku, wanted: w.wanted, available: Math.max(0, w.available ?? 0) }))
+      .filter((w) => w.available < w.wanted)
+    throw new OutOfStockError(input.orderId, shortages)
+  }
+  return { reserved: row.reserved }
+}
+
+// ─── Release and commit (order cancel, shipment) ────────────────────────────────────────────────────────────────
+
+type Tx = Prisma.TransactionClient
+
+/**
+ * Locks the inventory levels of these (variant, location) pairs in id order and returns them by key — the same order
+ * reserveOrderStock locks in, so releases, commits and reservations sharing levels wait for each other instead of
+ * deadlocking.
+ */
+async function lockLevels(tx: Tx, pairs: { variantId: string | null; locationId: string }[]) {
+  const wanted = pairs.filter((p): p is { variantId: string; locationId: string } => p.variantId !== null)
+  const levels = new Map<string, { id: string; onHand: number; reserved: number; lowStockThreshold: number }>()
+  if (wanted.length === 0) return levels
+  const rows = await tx.$queryRaw<{ id: string; variantId: string; locationId: string; onHand: number; reserved: number; lowStockThreshold: number }[]>`
+    select id, "variantId", "locationId", "onHand", reserved, "lowStockThreshold" from "InventoryLevel"
+    where ("variantId", "locationId") in (select * from unnest(${wanted.map((p) => p.variantId)}::text[], ${wanted.map((p) => p.locationId)}::text[]))
+    order by id for update`
+  for (const row of rows) levels.set(levelKey(row.variantId, row.locationId), row)
+  return levels
+}
+
+const levelKey = (variantId: string, locationId: string) => `${variantId}@${locationId}`
+
+/**
+ * Releases the order's open reservations: Reservation → released, the level's reserved −= quantity (never below 0:
+ * a level that holds less than the reservation says is released as far as it goes, and the ledger records what was
+ * actually applied, so the ledger still sums to the level — the reconciliation job reports such drift), one
+ * `release` ledger entry per reservation. Returns the units released. Call with the order row locked.
+ */
+export async function releaseOrderStock(tx: Tx, input: { orderId: string; actorId: string | null; reason: string }) {
+  const open = await tx.$queryRaw<{ id: string; quantity: number; locationId: string; variantId: string | null }[]>`
+    select r.id, r.quantity, r."locationId", ol."variantId"
+    from "Reservation" r join "OrderLine" ol on ol.id = r."orderLineId"
+    where ol."orderId" = ${input.orderId} and r.status = 'open'
+    order by r.id for update of r`
+  if (open.length === 0) return 0
+  await tx.reservation.updateMany({ where: { id: { in: open.map((r) => r.id) } }, data: { status: 'released', version: { increment: 1 } } })
+  const levels = await lockLevels(tx, open)
+  let released = 0
+  for (const reservation of open) {
+    released += reservation.quantity
+    const level = reservation.variantId ? levels.get(levelKey(reservation.variantId, reservation.locationId)) : undefined
+    if (!level) continue
+    const delta = Math.min(level.reserved, reservation.quantity)
+    if (delta <= 0) continue
+    level.reserved -= delta
+    await tx.$executeRaw`
+      update "InventoryLevel" set reserved = reserved - ${delta}, version = version + 1, "updatedAt" = now() where id = ${level.id}`
+    await tx.inventoryLedgerEntry.create({
+      data: {
+        variantId: reservation.variantId!,
+        locationId: reservation.locationId,
+        kind: 'release',
+        reservedDelta: -delta,
+        reason: input.reason,
+        actorId: input.actorId,
+        orderId: input.orderId,
+        reservationId: reservation.id,
+      },
+      select: { id: true },
+    })
+  }
+  return released
+}
+
+/**
+ * Units of these order lines have left the warehouse: each line's open reservations are committed oldest first (a
+ * reservation larger than what shipped is split: the shipped part committed, the rest stays open), the level's onHand
+ * and reserved drop by the committed units (as far as the level holds them), with a `commit` ledger entry each.
+ * Returns the units committed. Call with the order row locked.
+ */
+export async function commitOrderStock(
+  tx: Tx,
+  input: { orderId: string; actorId: string | null; reason: string; lines: { orderLineId: string; variantId: string | null; quantity: number }[] },
+) {
+  const open = await tx.$queryRaw<{ id: string; orderLineId: string; quantity: number; locationId: string }[]>`
+    select id, "orderLineId", quantity, "locationId" from "Reservation"
+    where "orderLineId" = any(${input.lines.map((l) => l.orderLineId)}::text[]) and status = 'open'
+    order by "createdAt", id for update`
+  const takes: { reservation: (typeof open)[number]; take: number; variantId: string | null }[] = []
+  for (const line of input.lines) {
+    let left = line.quantity
+    for (const reservation of open.filter((r) => r.orderLineId === line.orderLineId)) {
+      if (left <= 0) break
+      const take = Math.min(left, reservation.quantity)
+      left -= take
+      takes.push({ reservation, take, variantId: line.variantId })
+    }
+  }
+  const levels = await lockLevels(tx, takes.map((t) => ({ variantId: t.variantId, locationId: t.reservation.locationId })))
+  let committed = 0
+  for (const { reservation, take, variantId } of takes) {
+    let committedId = reservation.id
+    if (take === reservation.quantity) {
+      await tx.reservation.update({ where: { id: reservation.id }, data: { status: 'committed', version: { increment: 1 } }, select: { id: true } })
+    } else {
+      await tx.reservation.update({ where: { id: reservation.id }, data: { quantity: { decrement: take }, version: { increment: 1 } }, select: { id: true } })
+      const split = await tx.reservation.create({
+        data: { orderLineId: reservation.orderLineId, locationId: reservation.locationId, quantity: take, status: 'committed' },
+        select: { id: true },
+      })
+      committedId = split.id
+    }
+    committed += take
+    const level = variantId ? levels.get(levelKey(variantId, reservation.locationId)) : undefined
+    if (!level) continue
+    // onHand − reserved stays as it was (both drop by the same amount), so the CHECK holds.
+    const delta = Math.min(take, level.reserved, level.onHand)
+    if (delta <= 0) continue
+    level.reserved -= delta
+    level.onHand -= delta
+    await tx.$executeRaw`
+      update "InventoryLevel" set "onHand" = "onHand" - ${delta}, reserved = reserved - ${delta}, version = version + 1, "updatedAt" = now()
+      where id = ${level.id}`
+    await tx.inventoryLedgerEntry.create({
+      data: {
+        variantId: variantId!,
+        locationId: reservation.locationId,
+        kind: 'commit',
+        onHandDelta: -delta,
+        reservedDelta: -delta,
+        reason: input.reason,
+        actorId: input.actorId,
+        orderId: input.orderId,
+        reservationId: committedId,
+      },
+      select: { id: true },
+    })
+  }
+  return committed
+}
+
+// ─── Restock from a return ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Input a person (or the returns desk) gave that cannot be applied; `field` names the form field. */
+export class InventoryInputError extends Error {
+  override name = 'InventoryInputError'
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
+
+export const MAX_STOCK_QUANTITY = 1_000_000
+
+export function requireQuantity(quantity: number, field = 'quantity', min = 1) {
+  if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_STOCK_QUANTITY) {
+    throw new InventoryInputError(`Enter a whole number from ${min} to ${MAX_STOCK_QUANTITY.toLocaleString('en-GB')}`, field)
+  }
+}
+
+/**
+ * Returned units go back on the shelf: onHand += quantity at the location (the level is created when the SKU was
+ * never stocked there), one `restock` ledger entry with the return, the order and who received it. One statement.
+ */
+export async function restockReturnedUnits(
+  tx: Prisma.TransactionClient,
+  input: { variantId: string; locationId: string; quantity: number; returnId: string; orderId: string; actorId: string | null; reason?: string },
+): Promise<void> {
+  requireQuantity(input.quantity)
+  const [target] = await tx.$queryRaw<{ variant: boolean; active: boolean | null }[]>`
+    select exists(select 1 from "ProductVariant" where id = ${input.variantId}) as variant,
+           (select "isActive" from "Location" where id = ${input.locationId}) as active`
+  if (!target?.variant) throw new InventoryInputError('That SKU is not in the catalogue', 'variantId')
+  if (target.active === null) throw new InventoryInputError('That location does not exist', 'locationId')
+  if (!target.active) throw new InventoryInputError('That location is closed — restock to an active location', 'locationId')
+  const reason = input.reason?.trim() || 'Returned item restocked'
+  await tx.$queryRaw`
+    WITH lvl AS (
+      INSERT INTO "InventoryLevel" (id, "variantId", "locationId", "onHand", "updatedAt")
+      VALUES ('c' || replace(gen_random_uuid()::text, '-', ''), ${input.variantId}, ${input.locationId}, ${input.quantity}, now())
+      ON CONFLICT ("variantId", "locationId") DO UPDATE
+        SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", version = "InventoryLevel".version + 1, "updatedAt" = now()
+      RETURNING id
+    ), led AS (
+      INSERT INTO "InventoryLedgerEntry" ("variantId", "locationId", kind, "onHandDelta", reason, "actorId", "orderId", "returnId")
+      VALUES (${input.variantId}, ${input.locationId}, 'restock'::"InventoryLedgerKind", ${input.quantity}, ${reason},
+              ${input.actorId}::text, ${input.orderId}, ${input.returnId})
+      RETURNING id
+    )
+    SELECT (SELECT id FROM lvl) AS "levelId", (SELECT id FROM led) AS "entryId"`
+}
