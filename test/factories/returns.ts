@@ -17,7 +17,11 @@ export type ReturnGraph = {
  * the units in `quantityReturned` (use an order in a partially_returned/returned scenario); for earlier statuses the
  * return asks for one shipped, not-yet-returned unit of the first line.
  */
-export function buildReturn(faker: Faker, graph: OrderGraph, input: { status: ReturnStatus; number?: string; now: Date }): ReturnGraph {
+export function buildReturn(
+  faker: Faker,
+  graph: OrderGraph,
+  input: { status: ReturnStatus; number?: string; now: Date; /** Leave received lines without a disposition (still to decide). */ undecided?: boolean },
+): ReturnGraph {
   const { status, now } = input
   const received = RETURN_RECEIVED_STATUSES.includes(status)
   const delivered = graph.fulfillments.map((f) => f.deliveredAt as Date | null).find(Boolean) ?? graph.order.placedAt
@@ -40,7 +44,7 @@ export function buildReturn(faker: Faker, graph: OrderGraph, input: { status: Re
       quantityReceived: received ? quantity : 0,
       quantityDamaged: damaged,
       reasonCode,
-      disposition: received ? (damaged ? faker.helpers.arrayElement(['quarantine', 'scrap'] as const) : 'restock') : null,
+      disposition: received && !input.undecided ? (damaged ? faker.helpers.arrayElement(['quarantine', 'scrap'] as const) : 'restock') : null,
       createdAt: requestedAt,
       updatedAt: receivedAt ?? requestedAt,
     } satisfies Prisma.ReturnLineCreateManyInput
@@ -58,6 +62,13 @@ export function buildReturn(faker: Faker, graph: OrderGraph, input: { status: Re
       carrier: hasLabel ? 'Royal Mail' : null,
       trackingNumber: hasLabel ? `RM${faker.string.numeric(10)}GB` : null,
       requestedAt,
+      // The workflow's step times and reasons (app/models/return.server.ts writes the same fields).
+      approvedAt: ['approved', 'label_created', 'in_transit', 'received', 'resolved'].includes(status) ? clampedAfter(requestedAt, 6 * HOUR, now) : null,
+      inTransitAt: ['in_transit', 'received', 'resolved'].includes(status) ? clampedAfter(requestedAt, DAY, now) : null,
+      rejectedAt: status === 'rejected' ? clampedAfter(requestedAt, 6 * HOUR, now) : null,
+      rejectReason: status === 'rejected' ? 'Outside the 30-day return window' : null,
+      cancelledAt: status === 'cancelled' ? clampedAfter(requestedAt, 12 * HOUR, now) : null,
+      cancelReason: status === 'cancelled' ? 'Customer decided to keep it' : null,
       receivedAt,
       resolvedAt,
       createdAt: requestedAt,
@@ -68,7 +79,7 @@ export function buildReturn(faker: Faker, graph: OrderGraph, input: { status: Re
 }
 
 /** A test return in the given status, on a new order whose counters match it. */
-export async function createReturn(prisma: PrismaClient, overrides: { status?: ReturnStatus; now?: Date; createdAt?: Date } = {}) {
+export async function createReturn(prisma: PrismaClient, overrides: { status?: ReturnStatus; now?: Date; createdAt?: Date; undecided?: boolean } = {}) {
   const status = overrides.status ?? 'requested'
   const now = overrides.now ?? new Date()
   const received = RETURN_RECEIVED_STATUSES.includes(status)
@@ -79,7 +90,7 @@ export async function createReturn(prisma: PrismaClient, overrides: { status?: R
     paymentStatus: 'paid',
     fulfillmentStatus: received ? 'returned' : 'delivered',
   })
-  const built = buildReturn(testFaker, graph, { status, now })
+  const built = buildReturn(testFaker, graph, { status, now, undecided: overrides.undecided })
   if (overrides.createdAt) built.ret.createdAt = overrides.createdAt
   await prisma.return.create({ data: built.ret })
   await prisma.returnLine.createMany({ data: built.lines })

@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq'
-import { getFulfillmentForShipment, getReturnForLabel, recordReturnLabel } from '#app/models/fulfillment.server.ts'
+import { getFulfillmentForShipment, getReturnForLabel } from '#app/models/fulfillment.server.ts'
+import { applyReturnLabel } from '#app/models/return.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { EffectHandler } from '../shared/connector.ts'
 import { createReturnLabel, createShipment } from './client.ts'
@@ -49,8 +50,9 @@ export const returnLabelEffect: EffectHandler = async (payload, ctx) => {
   if (ret.status === 'rejected' || ret.status === 'cancelled') throw new UnrecoverableError(`return ${ret.number} is ${ret.status}; no label bought`)
   const shipFrom = toCarrierAddress(ret.order.shippingAddress, ret.order.customerName, `return ${ret.number} (order ${ret.order.number})`)
   const label = await createReturnLabel(ctx.client, { reference: ret.id, ship_from: shipFrom }, ctx.idempotencyKey)
+  // Stored with an audit entry by the system, so the return's timeline shows when the label arrived.
   const { status } = await prisma.$transaction((tx) =>
-    recordReturnLabel(tx, { returnId: ret.id, carrier: CARRIER_NAME, trackingNumber: label.tracking_number, labelUrl: label.label_url }),
+    applyReturnLabel(tx, { returnId: ret.id, carrier: CARRIER_NAME, trackingNumber: label.tracking_number, labelUrl: label.label_url }),
   )
   ctx.summarize(`return label ${label.tracking_number} (${label.id}) for ${ret.number}; return ${status}`)
 }
