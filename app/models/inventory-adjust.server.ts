@@ -61,7 +61,7 @@ function requireVersion(version: number) {
 /** NOTIFY (delivered on commit) for each of these levels now at or below its low-stock threshold. */
 export async function signalLowStock(db: Db, levelIds: string[]) {
   await db.$queryRaw`
-    select pg_notify(${STOCK_SIGNAL_CHANNEL}, json_build_object('variantId', "variantId", 'locationId', "locationId", 'available', "onHand" - reserved, 'threshold', "lowStockThreshold")::text)
+    select count(pg_notify(${STOCK_SIGNAL_CHANNEL}, json_build_object('variantId', "variantId", 'locationId', "locationId", 'available', "onHand" - reserved, 'threshold', "lowStockThreshold")::text))::int as n
     from "InventoryLevel" where id = any(${levelIds}::text[]) and "onHand" - reserved <= "lowStockThreshold"`
 }
 
