@@ -36,6 +36,8 @@ export type AppOptions = {
   originExemptPrefixes?: readonly string[]
   /** The webhook receiver (server/webhooks.ts), mounted at /webhooks before the Origin check and Remix. */
   webhooks?: RequestHandler
+  /** `GET /metrics` (server/metrics.ts metricsEndpoint): Prometheus text, token-protected. */
+  metrics?: RequestHandler
 }
 
 /** Remix's server build, imported from its absolute path (ESM; built by `remix build`). */
@@ -75,6 +77,7 @@ export function createApp(options: AppOptions) {
     res.set('Cache-Control', 'no-store').type('application/json').send(HEALTHZ_BODY)
   })
   app.get('/readyz', readinessHandler(options.readiness))
+  if (options.metrics) app.get('/metrics', options.metrics)
 
   // Providers send no Origin and authenticate with an HMAC over the raw body; their path is in originExemptPrefixes.
   if (options.webhooks) app.use('/webhooks', options.webhooks)

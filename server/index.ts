@@ -4,6 +4,7 @@ import './tick-object-shape.ts'
 import '#app/utils/env-check.server.ts'
 import http from 'node:http'
 import { closeQueues, pingQueueBackend } from '#app/queues/connection.server.ts'
+import { getAggregator, startAggregation, startProcessMetrics, stopProcessMetrics } from '#app/metrics/process.server.ts'
 import { SOCKET_PATH } from '#app/realtime/events.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { closeSignInLimiters } from '#app/utils/rate-limit.server.ts'
@@ -13,6 +14,7 @@ import { checkDatabase, HEALTHZ_BODY } from './health.ts'
 import { logger } from './logger.ts'
 import { createRealtime } from './realtime.ts'
 import { createWebhookRouter } from './webhooks.ts'
+import { createRouteResolver, instrumentHttpServer, metricsEndpoint } from './metrics.ts'
 import { staticSecurityHeaders } from './security.ts'
 import { installShutdown, trackInFlight } from './shutdown.ts'
 
@@ -38,6 +40,10 @@ try {
   process.exit(1)
 }
 
+// Live metrics (issue 7): this process records and publishes a window per second, and merges every process's.
+await startProcessMetrics({ kind: 'web', onError: (error, what) => logger.warn({ err: error }, `metrics ${what} failed`) })
+await startAggregation().catch((error: unknown) => logger.error({ err: error }, 'metrics: cannot subscribe to the windows; no live ticks on this node'))
+
 let shuttingDown = false
 const readiness = {
   checks: { database: checkDatabase, queue: pingQueueBackend },
@@ -55,6 +61,7 @@ const app = createApp({
   build,
   webhooks: createWebhookRouter({ secret: env.WEBHOOK_SECRET }),
   originExemptPrefixes: ['/webhooks/'],
+  metrics: metricsEndpoint({ token: env.METRICS_TOKEN, aggregator: getAggregator }),
 })
 
 // `/healthz` is answered here, before express, so a liveness probe costs what a bare node:http handler does
@@ -89,6 +96,8 @@ server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
   }
   for (const listener of listeners) listener.call(server, req, res)
 })
+// In front of everything, the /healthz fast path included: every request is timed by its Remix route id.
+instrumentHttpServer(server, createRouteResolver(build))
 
 const shutdown = installShutdown({
   server,
@@ -101,6 +110,7 @@ const shutdown = installShutdown({
     { name: 'socket.io', run: () => realtime.close() },
     { name: 'queues', run: () => closeQueues() },
     { name: 'sign-in limiter', run: () => closeSignInLimiters() },
+    { name: 'metrics', run: () => stopProcessMetrics() },
     { name: 'database', run: () => prisma.$disconnect() },
   ],
 })

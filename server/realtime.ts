@@ -30,6 +30,7 @@ import { getIntegrationsHealth } from '#app/models/integration-health.server.ts'
 import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
+import { registerMetricsRealtime } from './metrics-realtime.ts'
 import { registerOrderFeed } from './realtime.order-feed.ts'
 import { registerOrderPresenceHandlers } from './realtime.orders.ts'
 
@@ -209,6 +210,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
 
   // Live orders (`orders.changed`, the "N new orders" banner) and bulk-operation progress, from Postgres NOTIFY.
   const orderFeed = registerOrderFeed(io, log)
+  // Live metrics (`metrics.tick` to the /live dashboard) from this process's aggregator; the socket-count gauge.
+  const stopMetrics = registerMetricsRealtime(io, log)
 
   registerIo(io)
 
@@ -220,6 +223,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       clearInterval(sweeper)
       clearInterval(healthTicker)
       await orderFeed.close()
+      stopMetrics()
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

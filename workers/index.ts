@@ -16,10 +16,13 @@ import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { getEnvOrExit } from '#app/utils/env.server.ts'
 import { createLogger } from '#app/utils/logger.server.ts'
+import { startProcessMetrics, stopProcessMetrics } from '#app/metrics/process.server.ts'
 import { createBulkProcessor } from './bulk/processor.ts'
 import { CONNECTORS } from './integrations/index.ts'
 import { scheduleIntegrations, startIntegrationWorkers } from './integrations/shared/worker.ts'
 import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
+import { startMetricsCollector, type Collector } from './metrics/collector.ts'
+import { instrumentWorkers } from './metrics/jobs.ts'
 
 const SHUTDOWN_TIMEOUT_MS = 30_000
 
@@ -36,6 +39,7 @@ const instance: HeartbeatInput = {
 }
 
 let stopLiveness: (() => Promise<void>) | undefined
+let metricsCollector: Collector | undefined
 let shuttingDown = false
 
 async function shutdown(reason: string, code = 0) {
@@ -49,7 +53,9 @@ async function shutdown(reason: string, code = 0) {
   force.unref()
   try {
     await stopLiveness?.()
+    await metricsCollector?.stop()
     await closeQueues() // workers first: waits for their active jobs
+    await stopProcessMetrics()
     await removeHeartbeat(instance.id)
     await prisma.$disconnect()
     log.info('worker stopped')
@@ -73,6 +79,8 @@ if (process.send) {
 }
 
 try {
+  // Live metrics (issue 7): job, DB and process figures of this worker, published once a second.
+  await startProcessMetrics({ kind: 'worker', onError: (error, what) => log.warn({ err: error }, `metrics ${what} failed`) })
   const connectors = new Map(CONNECTORS)
   const workers: Worker[] = [
     createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log, connectors)),
@@ -81,6 +89,9 @@ try {
     ...(await startIntegrationWorkers(connectors, log)),
   ]
   await Promise.all(workers.map((worker) => worker.waitUntilReady()))
+  instrumentWorkers(workers)
+  // One worker (elected by a Postgres advisory lock) samples the domain figures and writes the minute rollups.
+  metricsCollector = startMetricsCollector({ log, queues: workers.map((worker) => worker.name) })
   await scheduleSystemJobs()
   await scheduleIntegrations(connectors)
   stopLiveness = startLiveness(instance, workers, env.HEARTBEAT_SECONDS * 1000, log)

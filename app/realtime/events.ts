@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Role } from '#app/utils/permissions.ts'
+import type { MetricsTick } from '#app/metrics/tick.ts'
 
 /**
  * The typed Socket.IO contract, shared by the web server (server/realtime.ts, app/realtime/io.server.ts) and the
@@ -65,6 +66,8 @@ export interface ServerToClientEvents {
   'session.revoked': (payload: SessionRevoked) => void
   /** Every integration's health, every INTEGRATIONS_HEALTH_INTERVAL_MS, to sockets in INTEGRATIONS_ROOM. */
   'integrations.health': (payload: IntegrationsHealth) => void
+  /** To METRICS_ROOM (needs read:metric): the live metrics of the last merged second, once per second per web node. */
+  'metrics.tick': (payload: MetricsTick) => void
   /** To orderViewersRoom(orderId): who has the order page open now (on every view, leave and disconnect). */
   'orders.presence': (payload: OrderPresence) => void
   /** To ORDERS_FEED_ROOM (needs read:order): orders created/changed (server/realtime.order-feed.ts). */
@@ -82,6 +85,9 @@ export const ClientEventSchemas = {
   /** Follow live integration health (room INTEGRATIONS_ROOM); needs `read:integration`. */
   'integrations.subscribe': z.object({}).strict(),
   'integrations.unsubscribe': z.object({}).strict(),
+  /** Follow the live metrics (room METRICS_ROOM); needs `read:metric`. `since`: epoch ms of the last tick seen (catch-up). */
+  'metrics.subscribe': z.object({ since: z.number().int().min(0).optional() }).strict(),
+  'metrics.unsubscribe': z.object({}).strict(),
   /** The order page is open (presence, room orderViewersRoom(id), and the order's signals, room `order:<id>`); needs `read:order`. */
   'orders.view': z.object({ orderId: z.string().min(1).max(64) }).strict(),
   'orders.leave': z.object({ orderId: z.string().min(1).max(64) }).strict(),
@@ -107,6 +113,8 @@ export interface ClientToServerEvents {
   'record.unsubscribe': (payload: ClientEventPayload<'record.unsubscribe'>, ack: Ack) => void
   'integrations.subscribe': (payload: ClientEventPayload<'integrations.subscribe'>, ack: Ack<{ health: IntegrationsHealth | null }>) => void
   'integrations.unsubscribe': (payload: ClientEventPayload<'integrations.unsubscribe'>, ack: Ack) => void
+  'metrics.subscribe': (payload: ClientEventPayload<'metrics.subscribe'>, ack: Ack<{ ticks: MetricsTick[] }>) => void
+  'metrics.unsubscribe': (payload: ClientEventPayload<'metrics.unsubscribe'>, ack: Ack) => void
   'orders.view': (payload: ClientEventPayload<'orders.view'>, ack: Ack<OrderPresence>) => void
   'orders.leave': (payload: ClientEventPayload<'orders.leave'>, ack: Ack) => void
   'orders.subscribe': (payload: ClientEventPayload<'orders.subscribe'>, ack: Ack) => void
@@ -135,6 +143,8 @@ export type OrderViewer = { userId: string; name: string; role: Role }
 export type OrderPresence = { orderId: string; viewers: OrderViewer[] }
 
 export const INTEGRATIONS_ROOM = 'integrations'
+/** Sockets following the live metrics (`metrics.tick`), the /live dashboard. */
+export const METRICS_ROOM = 'metrics'
 /** Sockets following new/changed orders (`orders.changed`). */
 export const ORDERS_FEED_ROOM = 'orders-feed'
 /** At most one `orders.changed` per this period per web node. */

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { PrismaClient, type Prisma } from '#app/generated/prisma/client.ts'
+import { instrumentPgClient } from '#app/metrics/pg.server.ts'
 import { getEnv } from './env.server.ts'
 import { singleton } from './singleton.server.ts'
 
@@ -17,6 +18,8 @@ export const pgPool = singleton('pg-pool', () => {
   // An idle connection the server ended (restart, failover, pg_terminate_backend) must not crash the process: the
   // pool drops it and opens a new one on the next query (which fails loudly if the database is really gone).
   pool.on('error', () => {})
+  // Query time of every connection (Prisma and raw SQL alike): the `db_query_duration_seconds` metric.
+  pool.on('connect', (client) => instrumentPgClient(client))
   return pool
 })
 

@@ -117,6 +117,13 @@ const EnvFields = z.object({
   /** First wait before probing an open breaker; doubles after each failed probe, up to 5 minutes. */
   BREAKER_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
 
+  /** Live metrics (issue 7): record this process's HTTP/DB/job/event-loop figures (false: only benchmarks turn it off). */
+  METRICS_RECORDING: booleanString.default('true'),
+  /** Bearer token for GET /metrics (Prometheus). Unset or empty: /metrics answers 404 (never open without a token). */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
+  /** Minute rollups (MetricRollup) older than this many days are deleted by the worker, hourly. */
+  METRICS_RETENTION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(3650).default(30),
+
 })
 
 const SANDBOX_CREDENTIALS = { PROVIDER_API_KEY: 'sandbox-api-key', WEBHOOK_SECRET: 'sandbox-webhook-secret' } as const
