@@ -57,7 +57,6 @@ test('filters live in the URL: reload and a copied link show the same rows; keys
     const page = await context.newPage()
     const console = watchConsole(page)
     await signIn(page, app!.url, operations.email)
-    // NOTE: the nav shows Orders once the lead marks the item built; the page itself is reachable directly.
     await page.goto(`${app!.url}/orders`)
     await page.getByRole('heading', { level: 1, name: 'Orders' }).waitFor()
     expect(await page.getByTestId('orders-count').textContent()).toContain('1,500 orders')
@@ -93,6 +92,18 @@ test('filters live in the URL: reload and a copied link show the same rows; keys
     await colleague.goto(page.url())
     await settled(colleague)
     expect(await rowIds(colleague)).toEqual(filtered)
+
+    // The active filters show as chips; removing one drops just that value from the URL.
+    const chipTexts = () => colleague.getByTestId('filter-chips').locator('.filter-chip').allTextContents()
+    expect((await chipTexts()).map((text) => text.replace(/\s*×$/, ''))).toEqual(['Status: confirmed', 'Status: processing', 'Payment: paid'])
+    await colleague.screenshot({ path: path.join(SCREENS, 'orders-list-chips.png') })
+    await navigate(colleague, /^(?!.*payment=)/, () => colleague.getByRole('link', { name: 'Remove filter Payment: paid' }).click())
+    expect(new URL(colleague.url()).searchParams.getAll('status')).toEqual(['confirmed', 'processing'])
+    expect(new Set(await cellStatuses(colleague, 'payment-status')).size).toBeGreaterThan(1)
+    await navigate(colleague, /^(?!.*status=confirmed).*status=processing/, () => colleague.getByRole('link', { name: 'Remove filter Status: confirmed' }).click())
+    await navigate(colleague, /^(?!.*status=)/, () => colleague.getByRole('link', { name: 'Remove filter Status: processing' }).click())
+    expect(await colleague.getByTestId('filter-chips').count()).toBe(0)
+    expect(await colleague.getByTestId('orders-count').textContent()).toContain('1,500 orders')
 
     // ── Keyset pages: 10 a page over the filtered view, next then previous ──
     await page.goto(`${app!.url}/orders${url.search}&limit=10`)

@@ -48,11 +48,12 @@ async function sandbox<T = Record<string, unknown>>(pathname: string, body?: unk
   return (await response.json()) as T
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+/** `explain` (on timeout) says what was still left, so a CI failure can be read without re-running it. */
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number, explain?: () => Promise<unknown>) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (await check()) return
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}${explain ? `\nleft: ${JSON.stringify(await explain(), null, 1)}` : ''}`)
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }
@@ -82,6 +83,15 @@ async function expectEverythingDone(expectedCaptures: number) {
     'every outbox effect sent',
     async () => (await count(`SELECT count(*) AS n FROM "OutboxMessage" WHERE "status" <> 'sent'`)) === 0,
     120_000,
+    () =>
+      withDb(async (client) => {
+        const { rows } = await client.query(
+          `SELECT "status", count(*)::int AS n, max("attempts") AS "maxAttempts", min("availableAt") AS "firstAvailableAt", max("lastError") AS "lastError"
+           FROM "OutboxMessage" WHERE "status" <> 'sent' GROUP BY "status"`,
+        )
+        const dead = await client.query(`SELECT count(*)::int AS n, max("error") AS "lastError" FROM "DeadLetter"`)
+        return { unsent: rows, deadLetters: dead.rows[0], now: new Date().toISOString() }
+      }),
   )
   await waitUntil(
     'every webhook processed',

@@ -15,6 +15,7 @@ import { requirePermission } from '#app/utils/auth.server.ts'
 import { ALL_COLUMNS, DEFAULT_COLUMNS, ORDER_COLUMN_LABELS, orderColumns, type OrderRow } from './columns.tsx'
 import ordersListStylesHref from './orders-list.css'
 import { listParam, VIEW_PARAMS, withParams } from './search-params.ts'
+import { FilterChips } from './filter-chips.tsx'
 
 /**
  * `/orders`: every order, found in milliseconds at 1,000,000 rows. The URL is the whole view (filters, sort, page
@@ -100,6 +101,8 @@ function OrdersView({ data, search }: { data: LoaderData; search: string }) {
   const pageAllSelected = rows.length > 0 && selectedIds.length === rows.length
   const count = data.ok ? data.count : null
   const filterParams = selectionQuery(params)
+  // The same view with every filter removed (sort, columns, density and page size kept).
+  const resetTo = `/orders${withParams(new URLSearchParams(VIEW_PARAMS.flatMap((key) => params.getAll(key).map((value) => [key, value]))), {})}`
   const clearSelection = () => {
     setAllMatching(false)
     setRowSelection({})
@@ -137,8 +140,9 @@ function OrdersView({ data, search }: { data: LoaderData; search: string }) {
           values={filterValuesFrom(params, (key) => listParam(params, key))}
           errors={errors}
           hidden={VIEW_PARAMS.flatMap((key) => params.getAll(key).map((value) => [key, value] as [string, string]))}
-          resetTo={`/orders${withParams(new URLSearchParams(VIEW_PARAMS.flatMap((key) => params.getAll(key).map((value) => [key, value]))), {})}`}
+          resetTo={resetTo}
         />
+        {data.ok ? <FilterChips params={params} resetTo={resetTo} /> : null}
 
         {Object.keys(errors).length > 0 ? (
           <div className="alert alert-error orders-errors" role="alert" data-testid="orders-errors">
