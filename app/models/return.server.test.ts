@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ReturnStatus, Role } from '#app/generated/prisma/enums.ts'
 import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { createOrder, createReturn, createTicket, createUser } from '#test/factories/index.ts'
+import { createOrder, createReturn, createStockedOrder, createTicket, createUser } from '#test/factories/index.ts'
 import { refundOrder, type Actor } from './order-actions.server.ts'
 import { RETURN_ACTION_RULES, RETURN_ACTIONS, RETURN_STATUSES, returnRefusal, type ReturnAction } from './return-rules.ts'
 import {
@@ -19,7 +19,6 @@ import {
   ReturnForbiddenError,
   ReturnInputError,
   StaleReturnError,
-  type RestockFn,
 } from './return.server.ts'
 
 /**
@@ -38,10 +37,10 @@ beforeAll(async () => {
 })
 afterAll(() => closeQueues())
 
+/** Fixed items (the factory's default item count is random). */
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `RT-${i}-${Math.random().toString(36).slice(2, 10)}`, title: `Item ${i}`, unitPriceAmount: 2_500 }))
+
 const ops = (expectedVersion?: number) => ({ actor: actors.operations, requestId: 'req-test', expectedVersion })
-const noRestock: RestockFn = async () => {
-  throw new Error('restock must not be called for scrap')
-}
 
 const stored = (id: string) =>
   prisma.return.findUniqueOrThrow({ where: { id }, select: { status: true, version: true, lines: { select: { id: true, quantityRequested: true, quantityReceived: true, disposition: true } } } })
@@ -62,7 +61,7 @@ async function run(action: ReturnAction, returnId: string) {
     case 'receive':
       return receiveReturn(returnId, { lines: lines.map((l) => ({ returnLineId: l.id, received: l.quantityRequested, damaged: 0 })) }, ops())
     case 'dispose':
-      return disposeReturnLines(returnId, { lines: lines.map((l) => ({ returnLineId: l.id, disposition: 'scrap' as const })) }, ops(), noRestock)
+      return disposeReturnLines(returnId, { lines: lines.map((l) => ({ returnLineId: l.id, disposition: 'scrap' as const })) }, ops())
     case 'resolve':
       return resolveReturn(returnId, { resolution: 'no_action', reason: 'Scrapped, goodwill' }, ops())
     case 'cancel':
@@ -116,7 +115,7 @@ describe('every action in every status, through the real model', () => {
 
 describe('request', () => {
   test('support requests a return from a ticket: lines within returnable, reason codes, note; the ticket gets an internal note', async () => {
-    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', quantities: [2, 1] })
+    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', items: items(2), quantities: [2, 1] })
     const ticket = await createTicket(prisma, { order: { id: graph.order.id, number: graph.order.number }, status: 'open', now: new Date() })
     const [a, b] = graph.lines
     const result = await requestReturn(
@@ -146,8 +145,8 @@ describe('request', () => {
   })
 
   test('refuses more than shipped, unshipped items, a ticket about another order, an empty request; managers cannot request', async () => {
-    const shipped = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', quantities: [1] })
-    const unshipped = await createOrder(prisma, { status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled', quantities: [1] })
+    const shipped = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', items: items(1), quantities: [1] })
+    const unshipped = await createOrder(prisma, { status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled', items: items(1), quantities: [1] })
     const line = shipped.lines[0]!
     const tooMany = await requestReturn({ orderId: shipped.order.id, lines: [{ orderLineId: line.id, quantity: line.quantityShipped + 1, reasonCode: 'other' }] }, { actor: actors.operations }).catch((e) => e)
     expect((tooMany as ReturnInputError).fieldErrors[`line.${line.id}`]).toBe(`At most ${line.quantityShipped} can be returned`)
@@ -165,7 +164,7 @@ describe('request', () => {
   })
 
   test('two requests racing for the last unit: one wins, the other is told why', async () => {
-    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', quantities: [1] })
+    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', items: items(1), quantities: [1] })
     const line = graph.lines[0]!
     const results = await Promise.allSettled(
       [0, 1].map(() => requestReturn({ orderId: graph.order.id, lines: [{ orderLineId: line.id, quantity: 1, reasonCode: 'other' }] }, { actor: actors.operations })),
@@ -198,7 +197,7 @@ describe('steps', () => {
   })
 
   test('receive: partial and damaged quantities, the order lines count what came back', async () => {
-    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', quantities: [3, 1] })
+    const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', items: items(2), quantities: [3, 1] })
     const [a, b] = graph.lines
     const { id } = await requestReturn(
       { orderId: graph.order.id, lines: [{ orderLineId: a!.id, quantity: 3, reasonCode: 'defective' }, { orderLineId: b!.id, quantity: 1, reasonCode: 'other' }] },
@@ -218,9 +217,9 @@ describe('steps', () => {
     expect(after.map((l) => [l.quantityReceived, l.quantityDamaged])).toEqual([[2, 1], [0, 0]])
     // Resolution waits for the disposition; a line with nothing received needs none.
     await expect(resolveReturn(id, { resolution: 'store_credit', amount: 500 }, ops())).rejects.toThrow('Decide what happens to the received items first (1 item left)')
-    const allDamaged = await disposeReturnLines(id, { lines: [{ returnLineId: after[1]!.id, disposition: 'scrap' }] }, ops(), noRestock).catch((e) => e)
+    const allDamaged = await disposeReturnLines(id, { lines: [{ returnLineId: after[1]!.id, disposition: 'scrap' }] }, ops()).catch((e) => e)
     expect((allDamaged as ReturnInputError).fieldErrors[`disposition.${after[1]!.id}`]).toBe('Nothing of this item was received')
-    await disposeReturnLines(id, { lines: [{ returnLineId: after[0]!.id, disposition: 'quarantine' }] }, ops(), noRestock)
+    await disposeReturnLines(id, { lines: [{ returnLineId: after[0]!.id, disposition: 'quarantine' }] }, ops())
     await resolveReturn(id, { resolution: 'store_credit', amount: 500 }, ops())
     expect(await prisma.return.findUniqueOrThrow({ where: { id }, select: { status: true, resolution: true, storeCreditAmount: true } })).toEqual({
       status: 'resolved',
@@ -238,7 +237,7 @@ describe('refund resolution', () => {
     await approveReturn(id, { buyLabel: false }, ops())
     const [rl] = await prisma.returnLine.findMany({ where: { returnId: id } })
     await receiveReturn(id, { lines: [{ returnLineId: rl!.id, received: 1, damaged: 1 }] }, ops())
-    await disposeReturnLines(id, { lines: [{ returnLineId: rl!.id, disposition: 'scrap' }] }, ops(), noRestock)
+    await disposeReturnLines(id, { lines: [{ returnLineId: rl!.id, disposition: 'scrap' }] }, ops())
     return { graph, id }
   }
 
@@ -275,5 +274,66 @@ describe('refund resolution', () => {
     expect((error as ReturnInputError).fieldErrors.amount).toMatch(/You can refund at most/)
     expect((await stored(id)).status).toBe('received')
     expect(await prisma.refund.count({ where: { orderId: graph.order.id } })).toBe(0)
+  })
+})
+
+describe('stock: restock and exchange through the inventory model', () => {
+  async function receivedStocked(spare: number) {
+    const graph = await createStockedOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', lineCount: 1, spare })
+    const line = graph.lines[0]!
+    const { id } = await requestReturn({ orderId: graph.order.id, lines: [{ orderLineId: line.id, quantity: 2, reasonCode: 'size_fit' }] }, { actor: actors.operations })
+    await approveReturn(id, { buyLabel: false }, ops())
+    const [rl] = await prisma.returnLine.findMany({ where: { returnId: id } })
+    await receiveReturn(id, { lines: [{ returnLineId: rl!.id, received: 2, damaged: 1 }] }, ops())
+    return { graph, id, rl: rl! }
+  }
+  const level = (variantId: string, locationId: string) =>
+    prisma.inventoryLevel.findUniqueOrThrow({ where: { variantId_locationId: { variantId, locationId } }, select: { onHand: true, reserved: true } })
+
+  test('restock puts the undamaged units back at the chosen location with a ledger row for the return', async () => {
+    const { graph, id, rl } = await receivedStocked(5)
+    const variant = graph.variants[0]!
+    const before = await level(variant.id, graph.location.id)
+    const noLocation = await disposeReturnLines(id, { lines: [{ returnLineId: rl.id, disposition: 'restock' }] }, ops()).catch((e) => e)
+    expect((noLocation as ReturnInputError).fieldErrors[`location.${rl.id}`]).toBe('Choose where to restock it')
+    await disposeReturnLines(id, { lines: [{ returnLineId: rl.id, disposition: 'restock', locationId: graph.location.id }] }, ops())
+    expect(await level(variant.id, graph.location.id)).toEqual({ onHand: before.onHand + 1, reserved: before.reserved })
+    const ledger = await prisma.inventoryLedgerEntry.findMany({ where: { returnId: id } })
+    expect(ledger).toHaveLength(1)
+    expect(ledger[0]).toMatchObject({ kind: 'restock', onHandDelta: 1, variantId: variant.id, locationId: graph.location.id, orderId: graph.order.id, actorId: actors.operations.id })
+    expect(await prisma.returnLine.findUniqueOrThrow({ where: { id: rl.id }, select: { disposition: true, quantityRestocked: true, restockLocationId: true } })).toEqual({
+      disposition: 'restock',
+      quantityRestocked: 1,
+      restockLocationId: graph.location.id,
+    })
+    // Decided once: a second disposition of the same line is refused (no second restock).
+    const again = await disposeReturnLines(id, { lines: [{ returnLineId: rl.id, disposition: 'restock', locationId: graph.location.id }] }, ops()).catch((e) => e)
+    expect((again as ReturnInputError).fieldErrors[`disposition.${rl.id}`]).toBe('Already decided: restock')
+    expect(await prisma.inventoryLedgerEntry.count({ where: { returnId: id } })).toBe(1)
+  })
+
+  test('exchange creates one replacement order whose stock is reserved; no stock = refused, nothing created', async () => {
+    const { graph, id, rl } = await receivedStocked(5)
+    await disposeReturnLines(id, { lines: [{ returnLineId: rl.id, disposition: 'quarantine' }] }, ops())
+    const variant = graph.variants[0]!
+    const before = await level(variant.id, graph.location.id)
+    const result = await resolveReturn(id, { resolution: 'exchange' }, ops())
+    expect(result.status).toBe('resolved')
+    const ret = await prisma.return.findUniqueOrThrow({ where: { id }, select: { resolution: true, exchangeOrderId: true } })
+    expect(ret.resolution).toBe('exchange')
+    const exchange = await prisma.order.findUniqueOrThrow({
+      where: { id: ret.exchangeOrderId! },
+      select: { source: true, externalId: true, status: true, paymentStatus: true, totalAmount: true, lines: { select: { variantId: true, quantityOrdered: true } } },
+    })
+    expect(exchange).toMatchObject({ source: 'exchange', externalId: id, status: 'confirmed', paymentStatus: 'authorized', totalAmount: 0, lines: [{ variantId: variant.id, quantityOrdered: 2 }] })
+    expect(await level(variant.id, graph.location.id)).toEqual({ onHand: before.onHand, reserved: before.reserved + 2 })
+
+    const short = await receivedStocked(0)
+    await disposeReturnLines(short.id, { lines: [{ returnLineId: short.rl.id, disposition: 'scrap' }] }, ops())
+    const error = await resolveReturn(short.id, { resolution: 'exchange' }, ops()).catch((e) => e)
+    expect(error).toBeInstanceOf(IllegalReturnActionError)
+    expect((error as Error).message).toMatch(/^The replacement cannot be reserved\. Not enough stock: /)
+    expect(await prisma.order.count({ where: { source: 'exchange', externalId: short.id } })).toBe(0)
+    expect((await stored(short.id)).status).toBe('received')
   })
 })

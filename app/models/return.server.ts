@@ -1,6 +1,7 @@
 import type { ReturnDisposition, ReturnReasonCode, ReturnResolution, ReturnStatus } from '#app/generated/prisma/enums.ts'
 import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { recordAudit } from './audit.server.ts'
+import { InventoryInputError, OutOfStockError, reserveOrderStock, restockReturnedUnits } from './inventory.server.ts'
 import { rederiveOrderFulfillmentStatus } from './fulfillment.server.ts'
 import { IllegalTransitionError, refundOrder, type Actor, type Ctx } from './order-actions.server.ts'
 import { addOutboxMessage, dispatchOutbox } from './outbox.server.ts'
@@ -417,19 +418,13 @@ export async function receiveReturn(returnId: string, input: { lines: ReceiveLin
 
 export type DisposeLineInput = { returnLineId: string; disposition: ReturnDisposition; locationId?: string | null }
 
-/** Adapter to the inventory model's restock (the Inventory area owns stock writes; see contract-inventory.md). */
-export type RestockFn = (
-  tx: Tx,
-  input: { variantId: string; locationId: string; quantity: number; returnId: string; orderId: string; actorId: string; reason?: string },
-) => Promise<unknown>
-
 /**
  * What happens to the received units of each line, decided once per line: `restock` puts the undamaged units
  * (received − damaged) back into sellable stock at the chosen location through the inventory model (a `restock`
  * ledger row linked to the return and the order); `quarantine` and `scrap` keep them out of stock (no stock
  * movement: they never re-entered it). Damaged units are never restocked. The status stays received.
  */
-export async function disposeReturnLines(returnId: string, input: { lines: DisposeLineInput[] }, ctx: Ctx, restock: RestockFn) {
+export async function disposeReturnLines(returnId: string, input: { lines: DisposeLineInput[] }, ctx: Ctx) {
   if (input.lines.length === 0) throw new ReturnInputError('Choose what happens to at least one item', { lines: 'Choose what happens to at least one item' }, 'dispose')
   return runReturnAction('dispose', returnId, ctx, async (tx, ret) => {
     const lines = await tx.returnLine.findMany({
@@ -481,15 +476,23 @@ export async function disposeReturnLines(returnId: string, input: { lines: Dispo
     for (const item of done) {
       if (item.disposition === 'restock') {
         const line = lines.find((candidate) => candidate.id === item.returnLineId)!
-        await restock(tx, {
-          variantId: line.orderLine.variantId!,
-          locationId: item.locationId!,
-          quantity: item.restocked,
-          returnId,
-          orderId: ret.orderId,
-          actorId: ctx.actor.id,
-          reason: `Return ${ret.number}`,
-        })
+        try {
+          await restockReturnedUnits(tx, {
+            variantId: line.orderLine.variantId!,
+            locationId: item.locationId!,
+            quantity: item.restocked,
+            returnId,
+            orderId: ret.orderId,
+            actorId: ctx.actor.id,
+            reason: `Return ${ret.number}`,
+          })
+        } catch (error) {
+          if (error instanceof InventoryInputError) {
+            const field = error.field === 'locationId' ? `location.${line.id}` : `disposition.${line.id}`
+            throw new ReturnInputError(error.message, { [field]: error.message }, 'dispose')
+          }
+          throw error
+        }
       }
       await tx.returnLine.update({
         where: { id: item.returnLineId },
@@ -508,9 +511,6 @@ export type ResolveInput =
   | { resolution: 'store_credit'; amount: number }
   | { resolution: 'exchange'; replacements?: Array<{ returnLineId: string; variantId: string }> }
   | { resolution: 'no_action'; reason: string }
-
-/** Adapter to the inventory model's reservation of a whole order (throws its OutOfStockError). */
-export type ReserveFn = (tx: Tx, input: { orderId: string; actorId: string }) => Promise<unknown>
 
 /** Every received line must have a disposition before the return is resolved (return-rules.ts). */
 async function requireDisposed(tx: Tx, returnId: string) {
@@ -533,7 +533,7 @@ export async function receivedValue(db: Tx | typeof prisma, returnId: string) {
  * records the credit on the return; `exchange` creates a replacement order (source "exchange", one per return) whose
  * stock is reserved in the same transaction (all or nothing); `no_action` needs a reason.
  */
-export async function resolveReturn(returnId: string, input: ResolveInput, ctx: Ctx, deps: { reserve?: ReserveFn } = {}) {
+export async function resolveReturn(returnId: string, input: ResolveInput, ctx: Ctx) {
   switch (input.resolution) {
     case 'refund':
       return resolveWithRefund(returnId, input, ctx)
@@ -553,12 +553,16 @@ export async function resolveReturn(returnId: string, input: ResolveInput, ctx: 
       })
     }
     case 'exchange': {
-      const reserve = deps.reserve
-      if (!reserve) throw new IllegalReturnActionError('Exchanges need stock reservations, which are not available yet', 'resolve')
       return runReturnAction('resolve', returnId, ctx, async (tx, ret) => {
         await requireDisposed(tx, returnId)
         const orderId = await createExchangeOrder(tx, ret, input.replacements ?? [], ctx.actor)
-        await reserve(tx, { orderId, actorId: ctx.actor.id })
+        try {
+          // All lines or none; a shortage rolls the replacement order back with the rest of the transaction.
+          await reserveOrderStock(tx, { orderId, actorId: ctx.actor.id })
+        } catch (error) {
+          if (error instanceof OutOfStockError) throw new IllegalReturnActionError(`The replacement cannot be reserved. ${error.message}`, 'resolve')
+          throw error
+        }
         return { data: { resolution: 'exchange', resolvedAt: new Date(), exchangeOrderId: orderId }, after: { resolution: 'exchange', exchangeOrderId: orderId } }
       })
     }
