@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { generateWorld, LOCATIONS } from './data.ts'
 import { EFFECT_KINDS, EffectsLog } from './effects.ts'
+import { createFlashSale, FlashSaleSchema } from './flash-sale.ts'
 import { decideMalformed, decideRequestFault, FaultsPatchSchema, NO_FAULTS, type Faults } from './faults.ts'
 import {
   canonicalJson,
@@ -213,6 +214,16 @@ export function createSandboxServer(options: SandboxOptions): Server {
   }
   startGenerator()
   startCarrier()
+  // "Simulate a flash sale": the generator at rate × N for M minutes, then back (flash-sale.ts).
+  const flashSale = createFlashSale({
+    now,
+    rate: () => ordersPerMinute,
+    setRate: (rate) => {
+      ordersPerMinute = rate
+      startGenerator()
+    },
+    createdAt: () => [...storefront.orders.values()].map((order) => order.created_at),
+  })
   // A save blocks the event loop while it serialises; once the state is big enough for that to show, at most 5 % of
   // the time goes to saving (a save that took 200 ms waits 4 s before the next).
   const saveTimer = options.stateFile
@@ -323,6 +334,7 @@ export function createSandboxServer(options: SandboxOptions): Server {
     return {
       providers: PROVIDERS.map((name) => ({ name, faults: faults.get(name)!, stats: { ...stats.get(name)! } })),
       generator: { ordersPerMinute },
+      flashSale: flashSale.state(),
       carrier: { stepSeconds },
       webhooks: { url: webhooks.url, held: webhooks.heldCount() },
     }
@@ -360,6 +372,16 @@ export function createSandboxServer(options: SandboxOptions): Server {
       ordersPerMinute = (await body(GeneratorSchema)).ordersPerMinute
       startGenerator()
       return ok({ ordersPerMinute })
+    }
+    if (path === '/flash-sale') {
+      if (method === 'GET') return ok({ flashSale: flashSale.state() })
+      only('POST')
+      return ok({ flashSale: flashSale.start(await body(FlashSaleSchema)) })
+    }
+    if (path === '/flash-sale/end') {
+      only('POST')
+      flashSale.end()
+      return ok({ flashSale: flashSale.state() })
     }
     if (path === '/carrier') {
       only('POST')
@@ -455,6 +477,7 @@ export function createSandboxServer(options: SandboxOptions): Server {
   const stop = () => {
     closed = true
     generatorTimers.forEach(clearInterval)
+    flashSale.close()
     if (carrierTimer) clearInterval(carrierTimer)
     webhooks.close()
     for (const response of held) response.destroy()
