@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient, type Prisma } from '#app/generated/prisma/client.ts'
 import { ALWAYS_OPEN, BusinessCalendarSchema } from '#app/models/sla/business-hours.ts'
+import { seedTicketClocks } from '#app/models/sla/seed-clocks.server.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
 import {
   addressSnapshot,
@@ -311,36 +312,23 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
     .sort((a, b) => (a.ticket.createdAt as Date).getTime() - (b.ticket.createdAt as Date).getTime())
     .map((t, i) => ({ ...t, ticket: { ...t.ticket, number: FIRST_TICKET_NUMBER + i } }))
 
-  const applied: Prisma.AppliedSlaCreateManyInput[] = []
-  for (const { ticket } of tickets) {
-    const policy =
-      policies.find((p) => p.tag && ticket.tags?.toString().includes(p.tag)) ?? policies.find((p) => p.priority === ticket.priority)!
-    const startedAt = ticket.createdAt as Date
-    const clock = (metric: 'first_response' | 'resolution', minutes: number, doneAt: Date | null | undefined, paused: boolean) => {
-      const dueAt = new Date(startedAt.getTime() + minutes * MINUTE)
-      const breached = (doneAt ?? now) > dueAt
-      applied.push({
-        id: fakeId(f),
-        policyId: policy.id,
-        ticketId: ticket.id,
-        subjectType: 'ticket',
-        subjectId: ticket.id,
-        metric,
-        startedAt,
-        dueAt,
-        pausedAt: paused && !doneAt ? (ticket.lastMessageAt as Date) : null,
-        breachedAt: breached && !(paused && !doneAt) ? dueAt : null,
-        satisfiedAt: doneAt ?? null,
-        createdAt: startedAt,
-        updatedAt: (doneAt as Date | null) ?? startedAt,
-      })
-    }
-    clock('first_response', policy.firstResponseMinutes, ticket.firstResponseAt as Date | null, false)
-    clock('resolution', policy.resolutionMinutes, ticket.solvedAt as Date | null, ticket.status === 'pending' || ticket.status === 'on_hold')
-  }
   await insert('tickets', 'Ticket', tickets.map((t) => t.ticket))
   await insert('ticketMessages', 'TicketMessage', tickets.flatMap((t) => t.messages))
-  await insert('appliedSlas', 'AppliedSla', applied)
+  // Clocks from the SLA engine itself, replaying each ticket's history (app/models/sla/seed-clocks.server.ts).
+  counts.appliedSlas = await seedTicketClocks(
+    tx,
+    tickets.map(({ ticket, messages }) => ({
+      id: ticket.id,
+      status: ticket.status!,
+      createdAt: ticket.createdAt as Date,
+      firstResponseAt: (ticket.firstResponseAt as Date | null) ?? null,
+      lastMessageAt: (ticket.lastMessageAt as Date | null) ?? null,
+      solvedAt: (ticket.solvedAt as Date | null) ?? null,
+      closedAt: (ticket.closedAt as Date | null) ?? null,
+      messages: messages.map((m) => ({ kind: m.kind, fromCustomer: m.fromCustomer ?? false, createdAt: m.createdAt as Date })),
+    })),
+    now,
+  )
 
   // ── integrations, sync history, alerting, saved views ──
   const integrationKeys = ['storefront', 'payments', 'carrier', 'warehouse', 'helpdesk'] as const

@@ -37,6 +37,19 @@ export type IntegrationHealth = {
 }
 export type IntegrationsHealth = { at: string; integrations: IntegrationHealth[] }
 export type SessionRevoked = { reason: string }
+/**
+ * An SLA clock reached its warning point or its deadline (app/models/sla/clock.server.ts). Sent to the ticket's
+ * `ticket:<id>` room and to every role that may read the subject (tickets: read:ticket; returns: read:return; …).
+ */
+export type SlaSignal = {
+  kind: 'warning' | 'breached'
+  subjectType: string
+  subjectId: string
+  ticketId: string | null
+  metric: 'first_response' | 'next_response' | 'resolution'
+  dueAt: string
+  at: string
+}
 
 /** One bulk operation's live figures (app/models/bulk-operation.server.ts getBulkProgress). */
 export type BulkProgress = {
@@ -64,6 +77,10 @@ export interface ServerToClientEvents {
   'workers.status': (payload: WorkersStatus) => void
   /** The session behind this socket has ended (signed out, disabled, expired). */
   'session.revoked': (payload: SessionRevoked) => void
+  /** An SLA clock reached its warning point (SlaSignal). */
+  'sla.warning': (payload: SlaSignal) => void
+  /** An SLA clock passed its deadline unmet (SlaSignal). */
+  'sla.breached': (payload: SlaSignal) => void
   /** Every integration's health, every INTEGRATIONS_HEALTH_INTERVAL_MS, to sockets in INTEGRATIONS_ROOM. */
   'integrations.health': (payload: IntegrationsHealth) => void
   /** To METRICS_ROOM (needs read:metric): the live metrics of the last merged second, once per second per web node. */

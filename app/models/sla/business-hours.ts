@@ -174,8 +174,26 @@ function localDayNumber(instant: number, timeZone: string): number {
   return Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()) / 86_400_000
 }
 
+/**
+ * Wall-clock → instant conversions are the walk's only real cost (a TZDate construction each, ~40 µs), and every
+ * clock walks the same recent days again and again (each ticket event recomputes its clocks), so they are memoised.
+ * Pure function of its arguments, bounded: the cache is dropped whole when it grows past WALL_CLOCK_CACHE_MAX.
+ */
+const wallClockCache = new Map<string, number>()
+const WALL_CLOCK_CACHE_MAX = 100_000
+
 /** The instant of wall-clock `minuteOfDay` on local day `dayNumber` in `timeZone`. */
 function wallClockInstant(dayNumber: number, minuteOfDay: number, timeZone: string): number {
+  const key = `${timeZone}|${dayNumber}|${minuteOfDay}`
+  const cached = wallClockCache.get(key)
+  if (cached !== undefined) return cached
+  if (wallClockCache.size >= WALL_CLOCK_CACHE_MAX) wallClockCache.clear()
+  const instant = computeWallClockInstant(dayNumber, minuteOfDay, timeZone)
+  wallClockCache.set(key, instant)
+  return instant
+}
+
+function computeWallClockInstant(dayNumber: number, minuteOfDay: number, timeZone: string): number {
   const day = new Date((dayNumber + Math.floor(minuteOfDay / 1440)) * 86_400_000)
   const m = minuteOfDay % 1440
   return new TZDate(

@@ -1,0 +1,505 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { SlaEventKind, SlaMetric } from '#app/generated/prisma/enums.ts'
+import { enqueueSlaTimer } from '#app/queues/sla.server.ts'
+import type { SlaSignal } from '#app/realtime/events.ts'
+import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
+import { ALWAYS_OPEN, type BusinessCalendar, type Pause } from './business-hours.ts'
+import { computeDeadlines, parseCalendar, parseStoredPauses, remainingMinutes, toStoredPauses, warnAfterMinutes } from './clock-state.ts'
+
+/**
+ * The SLA engine (docs/decisions/0007-sla-engine.md): every SLA clock in OpsDeck — a ticket's first response, next
+ * response and resolution, and any other area's "X must happen within N hours" (a return refunded within 48 h, an
+ * order fulfilled within 24 h) — is one `AppliedSla` row keyed by (subjectType, subjectId, metric), changed only
+ * through the functions here, with its history in `SlaEvent`.
+ *
+ * - Deadlines are computed in business time (business-hours.ts) from the row's start, target, calendar snapshot and
+ *   pauses (clock-state.ts) and stored on the row (`dueAt`, `warningAt`).
+ * - Every change schedules the clock's timers (delayed `sla` jobs at the warning point and the deadline, with
+ *   deterministic ids) inside the caller's transaction; the job re-reads the row, so a job for an instant that moved
+ *   or a rolled-back change does nothing. A lost or early job (Redis lost, enqueue failed, the process died at the
+ *   commit) is repaired by `sweepSlaClocks`, run every SLA_SWEEP_EVERY_MS by the worker.
+ * - Warnings and breaches set `warnedAt` / `breachedAt` (the instant itself, not when it was noticed), append an
+ *   SlaEvent and NOTIFY `opsdeck_sla` in the same transaction; the web process turns that into `sla.warning` /
+ *   `sla.breached` socket signals (sla-realtime.server.ts).
+ *
+ * Every function takes the time of the change (`at`) or of the evaluation (`now`): nothing here reads the clock.
+ * All are idempotent: starting a running clock, stopping a stopped one, pausing a paused one change nothing.
+ */
+
+export type ClockKey = { subjectType: string; subjectId: string; metric: SlaMetric }
+
+/** NOTIFY channel for warnings and breaches (payload: SlaSignalPayload JSON); LISTENed by the web process. */
+export const SLA_SIGNAL_CHANNEL = 'opsdeck_sla'
+export type SlaSignalPayload = SlaSignal & { clockId: string }
+
+const CLOCK_SELECT = {
+  id: true,
+  policyId: true,
+  ticketId: true,
+  subjectType: true,
+  subjectId: true,
+  metric: true,
+  targetMinutes: true,
+  warnAfterMinutes: true,
+  calendar: true,
+  pauses: true,
+  startedAt: true,
+  dueAt: true,
+  warningAt: true,
+  pausedAt: true,
+  pausedMinutes: true,
+  warnedAt: true,
+  breachedAt: true,
+  satisfiedAt: true,
+} as const satisfies Prisma.AppliedSlaSelect
+
+type ClockRecord = Prisma.AppliedSlaGetPayload<{ select: typeof CLOCK_SELECT }>
+
+/** A clock as the engine works with it (calendar and pauses parsed). */
+export type Clock = Omit<ClockRecord, 'calendar' | 'pauses'> & { calendar: BusinessCalendar; pauses: Pause[] }
+
+/** What pages show: the stored instants plus the business minutes left (frozen while paused). */
+export type ClockView = {
+  id: string
+  subjectType: string
+  subjectId: string
+  ticketId: string | null
+  policyId: string | null
+  metric: SlaMetric
+  targetMinutes: number
+  startedAt: Date
+  dueAt: Date
+  warningAt: Date | null
+  pausedAt: Date | null
+  pausedMinutes: number
+  warnedAt: Date | null
+  breachedAt: Date | null
+  satisfiedAt: Date | null
+  /** Business minutes left at `now` (negative: overdue); null once satisfied. */
+  remainingMinutes: number | null
+}
+
+function toClock(record: ClockRecord): Clock {
+  return { ...record, calendar: parseCalendar(record.calendar), pauses: parseStoredPauses(record.pauses) }
+}
+
+export function toClockView(clock: Clock, now: Date): ClockView {
+  return {
+    id: clock.id,
+    subjectType: clock.subjectType,
+    subjectId: clock.subjectId,
+    ticketId: clock.ticketId,
+    policyId: clock.policyId,
+    metric: clock.metric,
+    targetMinutes: clock.targetMinutes,
+    startedAt: clock.startedAt,
+    dueAt: clock.dueAt,
+    warningAt: clock.warningAt,
+    pausedAt: clock.pausedAt,
+    pausedMinutes: clock.pausedMinutes,
+    warnedAt: clock.warnedAt,
+    breachedAt: clock.breachedAt,
+    satisfiedAt: clock.satisfiedAt,
+    remainingMinutes: clock.satisfiedAt ? null : Math.round(remainingMinutes(clock, now) * 10) / 10,
+  }
+}
+
+// ─── Transactions and locks ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Runs `fn` in the caller's transaction, or in a new one when given the root client. */
+export async function inTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return '$transaction' in db ? db.$transaction(fn) : fn(db)
+}
+
+/**
+ * Serialises every change to one subject's clocks (a ticket's three, a return's one) for the rest of the transaction,
+ * including the first insert, which has no row to lock yet. The timer's evaluation locks the row itself.
+ */
+export async function lockSubjectClocks(tx: Prisma.TransactionClient, subjectType: string, subjectId: string): Promise<Clock[]> {
+  await tx.$queryRaw`select 1 as locked from pg_advisory_xact_lock(hashtextextended(${`sla:${subjectType}:${subjectId}`}, 0))`
+  await tx.$queryRaw`select id from "AppliedSla" where "subjectType" = ${subjectType} and "subjectId" = ${subjectId} for update`
+  const records = await tx.appliedSla.findMany({ where: { subjectType, subjectId }, select: CLOCK_SELECT, orderBy: { metric: 'asc' } })
+  return records.map(toClock)
+}
+
+// ─── Changes to one locked clock (the engine's only writes) ─────────────────────────────────────────────────────
+
+async function recordEvent(tx: Prisma.TransactionClient, clock: Clock, kind: SlaEventKind, at: Date) {
+  await tx.slaEvent.create({
+    data: {
+      appliedSlaId: clock.id,
+      ticketId: clock.ticketId,
+      subjectType: clock.subjectType,
+      subjectId: clock.subjectId,
+      metric: clock.metric,
+      kind,
+      at,
+      dueAt: clock.dueAt,
+      policyId: clock.policyId,
+    },
+  })
+}
+
+type ClockChanges = Partial<Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar' | 'pauses' | 'startedAt' | 'warnedAt' | 'breachedAt' | 'satisfiedAt'>>
+
+/** Applies `changes`, recomputes the deadlines, writes the row and its event, and (re)schedules its timers. */
+async function saveClock(tx: Prisma.TransactionClient, clock: Clock, changes: ClockChanges, kind: SlaEventKind, at: Date): Promise<Clock> {
+  const next = { ...clock, ...changes }
+  const deadlines = computeDeadlines(next)
+  const openPause = next.pauses.find((p) => p.to === null)
+  const saved: Clock = { ...next, dueAt: deadlines.dueAt, warningAt: deadlines.warningAt, pausedMinutes: deadlines.pausedMinutes, pausedAt: openPause?.from ?? null }
+  await tx.appliedSla.update({
+    where: { id: clock.id },
+    data: {
+      policyId: saved.policyId,
+      targetMinutes: saved.targetMinutes,
+      warnAfterMinutes: saved.warnAfterMinutes,
+      calendar: saved.calendar,
+      pauses: toStoredPauses(saved.pauses),
+      startedAt: saved.startedAt,
+      dueAt: saved.dueAt,
+      warningAt: saved.warningAt,
+      pausedAt: saved.pausedAt,
+      pausedMinutes: saved.pausedMinutes,
+      warnedAt: saved.warnedAt,
+      breachedAt: saved.breachedAt,
+      satisfiedAt: saved.satisfiedAt,
+      version: { increment: 1 },
+    },
+    select: { id: true },
+  })
+  await recordEvent(tx, saved, kind, at)
+  await scheduleClockTimers(saved)
+  return saved
+}
+
+export type NewClock = ClockKey & {
+  ticketId?: string | null
+  policyId?: string | null
+  targetMinutes: number
+  /** Default: 75 % of the target. */
+  warning?: { percent: number } | { beforeMinutes: number }
+  /** Default: ALWAYS_OPEN (real hours). */
+  calendar?: BusinessCalendar
+  startedAt: Date
+}
+
+async function insertClock(tx: Prisma.TransactionClient, input: NewClock, at: Date): Promise<Clock> {
+  if (!Number.isInteger(input.targetMinutes) || input.targetMinutes <= 0) throw new RangeError(`targetMinutes must be a whole number > 0, got ${input.targetMinutes}`)
+  const calendar = parseCalendar(input.calendar ?? ALWAYS_OPEN)
+  const base = {
+    policyId: input.policyId ?? null,
+    ticketId: input.ticketId ?? null,
+    subjectType: input.subjectType,
+    subjectId: input.subjectId,
+    metric: input.metric,
+    targetMinutes: input.targetMinutes,
+    warnAfterMinutes: warnAfterMinutes(input.targetMinutes, input.warning ?? { percent: 75 }),
+    calendar,
+    pauses: [] as Pause[],
+    startedAt: input.startedAt,
+  }
+  const deadlines = computeDeadlines(base)
+  const { id } = await tx.appliedSla.create({
+    data: { ...base, pauses: [], dueAt: deadlines.dueAt, warningAt: deadlines.warningAt },
+    select: { id: true },
+  })
+  const clock: Clock = { ...base, id, dueAt: deadlines.dueAt, warningAt: deadlines.warningAt, pausedAt: null, pausedMinutes: 0, warnedAt: null, breachedAt: null, satisfiedAt: null }
+  await recordEvent(tx, clock, 'started', at)
+  await scheduleClockTimers(clock)
+  return clock
+}
+
+/** Stops a running clock (paused or not) at `at`. A clock stopped after its deadline is breached at the deadline. */
+async function satisfy(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+  if (clock.satisfiedAt) return clock
+  const pauses = closeOpenPause(clock.pauses, at)
+  const { dueAt } = computeDeadlines({ ...clock, pauses })
+  const late = !clock.breachedAt && dueAt < at
+  if (late) await markBreached(tx, { ...clock, pauses, dueAt }, at)
+  return saveClock(tx, clock, { pauses, satisfiedAt: at, ...(late ? { breachedAt: dueAt, warnedAt: clock.warnedAt ?? dueAt } : {}) }, 'satisfied', at)
+}
+
+function closeOpenPause(pauses: readonly Pause[], at: Date): Pause[] {
+  return pauses.map((p) => (p.to === null ? { from: p.from, to: at < p.from ? p.from : at } : p))
+}
+
+async function pause(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+  if (clock.satisfiedAt || clock.pausedAt) return clock
+  return saveClock(tx, clock, { pauses: [...clock.pauses, { from: at < clock.startedAt ? clock.startedAt : at, to: null }] }, 'paused', at)
+}
+
+async function resume(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+  if (clock.satisfiedAt || !clock.pausedAt) return clock
+  return saveClock(tx, clock, { pauses: closeOpenPause(clock.pauses, at) }, 'resumed', at)
+}
+
+/** A stopped clock runs again; the time it was stopped counts as a pause (a solved ticket's resolution clock). */
+async function reopen(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+  if (!clock.satisfiedAt) return clock
+  const stopped = clock.satisfiedAt < at ? [{ from: clock.satisfiedAt, to: at }] : []
+  return saveClock(tx, clock, { satisfiedAt: null, pauses: [...clock.pauses, ...stopped] }, 'reopened', at)
+}
+
+/** A new run of the same clock from `at` (next response after each customer message): pauses and breach cleared. */
+async function restart(tx: Prisma.TransactionClient, clock: Clock, at: Date, target?: Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar'>): Promise<Clock> {
+  return saveClock(tx, clock, { ...target, startedAt: at, pauses: [], warnedAt: null, breachedAt: null, satisfiedAt: null }, 'restarted', at)
+}
+
+/**
+ * Measures a running clock by a new target (a ticket re-matched to another policy), from its original start with its
+ * pauses. A warning or breach that the new deadlines put back in the future is cleared (still in the history).
+ */
+async function retarget(tx: Prisma.TransactionClient, clock: Clock, target: Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar'>, at: Date): Promise<Clock> {
+  const same =
+    clock.policyId === target.policyId &&
+    clock.targetMinutes === target.targetMinutes &&
+    clock.warnAfterMinutes === target.warnAfterMinutes &&
+    JSON.stringify(clock.calendar) === JSON.stringify(target.calendar)
+  if (same || clock.satisfiedAt) return clock
+  const next = computeDeadlines({ ...clock, ...target })
+  return saveClock(
+    tx,
+    clock,
+    {
+      ...target,
+      breachedAt: clock.breachedAt && next.dueAt <= at ? next.dueAt : null,
+      // Paused (no warning instant): a warning already given stands.
+      warnedAt: clock.warnedAt && (next.warningAt === null || next.warningAt <= at) ? clock.warnedAt : null,
+    },
+    'rematched',
+    at,
+  )
+}
+
+async function cancel(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<void> {
+  await recordEvent(tx, clock, 'cancelled', at)
+  await tx.appliedSla.delete({ where: { id: clock.id }, select: { id: true } })
+}
+
+async function markBreached(tx: Prisma.TransactionClient, clock: Clock, detectedAt: Date) {
+  await recordEvent(tx, clock, 'breached', clock.dueAt)
+  await notifySignal(tx, clock, 'breached', detectedAt)
+}
+
+async function notifySignal(tx: Prisma.TransactionClient, clock: Clock, kind: 'warning' | 'breached', at: Date) {
+  const payload: SlaSignalPayload = {
+    kind,
+    clockId: clock.id,
+    subjectType: clock.subjectType,
+    subjectId: clock.subjectId,
+    ticketId: clock.ticketId,
+    metric: clock.metric,
+    dueAt: clock.dueAt.toISOString(),
+    at: at.toISOString(),
+  }
+  await tx.$executeRaw`select pg_notify(${SLA_SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`
+}
+
+/** The engine's internal operations on locked clocks, for the ticket rules (ticket-sla.server.ts). */
+export const clockOps = { insertClock, satisfy, pause, resume, reopen, restart, retarget, cancel }
+
+// ─── Timers ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Schedules the clock's pending instants. Never throws: a timer that cannot be scheduled now (queue backend down) is
+ * found by the sweep before it is due (see sweepSlaClocks' horizon) or, at the latest, when it is overdue.
+ */
+export async function scheduleClockTimers(clock: Pick<Clock, 'id' | 'satisfiedAt' | 'pausedAt' | 'warnedAt' | 'warningAt' | 'breachedAt' | 'dueAt'>, nowMs = Date.now()): Promise<number> {
+  if (clock.satisfiedAt || clock.pausedAt || timersOff.getStore()) return 0
+  const timers: Array<['warning' | 'deadline', Date]> = []
+  if (!clock.warnedAt && clock.warningAt && clock.warningAt < clock.dueAt) timers.push(['warning', clock.warningAt])
+  if (!clock.breachedAt) timers.push(['deadline', clock.dueAt])
+  let scheduled = 0
+  for (const [kind, at] of timers) {
+    try {
+      await enqueueSlaTimer(clock.id, kind, at, nowMs)
+      scheduled++
+    } catch {
+      // The sweep repairs it (see above); the caller's change must not fail because a timer could not be queued.
+    }
+  }
+  return scheduled
+}
+
+const timersOff = new AsyncLocalStorage<boolean>()
+
+/**
+ * Runs `fn` without scheduling timer jobs (the demo seed, which has no queue to talk to): the worker's sweep schedules
+ * the timers of clocks due within its horizon and evaluates the overdue ones.
+ */
+export function withoutSlaTimers<T>(fn: () => Promise<T>): Promise<T> {
+  return timersOff.run(true, fn)
+}
+
+export type EvaluateOutcome = 'breached' | 'warning' | null
+
+/**
+ * The timer's work, also the sweep's: at `now`, records the clock's warning or breach if its instant has passed and
+ * it is still running. Idempotent (a second run finds `warnedAt`/`breachedAt` set) and safe for stale jobs.
+ */
+export async function evaluateClock(clockId: string, now: Date, db: Db = prisma): Promise<EvaluateOutcome> {
+  return inTransaction(db, async (tx) => {
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`select id from "AppliedSla" where id = ${clockId} for update`
+    if (locked.length === 0) return null
+    const clock = toClock(await tx.appliedSla.findUniqueOrThrow({ where: { id: clockId }, select: CLOCK_SELECT }))
+    if (clock.satisfiedAt || clock.pausedAt) return null
+    if (!clock.breachedAt && clock.dueAt <= now) {
+      await tx.appliedSla.update({
+        where: { id: clock.id },
+        // A breach without a recorded warning counts as warned too: the warning timer has nothing left to say.
+        data: { breachedAt: clock.dueAt, warnedAt: clock.warnedAt ?? clock.warningAt ?? clock.dueAt, version: { increment: 1 } },
+        select: { id: true },
+      })
+      await markBreached(tx, clock, now)
+      return 'breached'
+    }
+    if (!clock.warnedAt && clock.warningAt && clock.warningAt <= now && !clock.breachedAt) {
+      await tx.appliedSla.update({ where: { id: clock.id }, data: { warnedAt: clock.warningAt, version: { increment: 1 } }, select: { id: true } })
+      await recordEvent(tx, clock, 'warning', clock.warningAt)
+      await notifySignal(tx, clock, 'warning', now)
+      return 'warning'
+    }
+    return null
+  })
+}
+
+/** How often the worker sweeps (system job `sla-sweep`). */
+export const SLA_SWEEP_EVERY_MS = 15_000
+/** The sweep re-schedules timers due within this horizon (in case their jobs were lost). */
+export const SLA_SWEEP_HORIZON_MS = 10 * 60_000
+
+export type SweepResult = { breached: number; warned: number; scheduled: number }
+
+/**
+ * Repairs whatever the timers missed: evaluates every running clock whose warning or deadline has passed without
+ * being recorded (a lost Redis, a job that ran before its transaction committed, a dead worker) and re-schedules the
+ * timers of those due within SLA_SWEEP_HORIZON_MS (scheduling is idempotent, so a job that exists stays one job).
+ * Both scans use the partial indexes on running clocks (migration 20261126120000_sla_engine).
+ */
+export async function sweepSlaClocks(now: Date, options: { limit?: number; horizonMs?: number; nowMs?: number } = {}): Promise<SweepResult> {
+  const limit = options.limit ?? 1_000
+  const horizon = new Date(now.getTime() + (options.horizonMs ?? SLA_SWEEP_HORIZON_MS))
+  const overdue = await prisma.$queryRaw<Array<{ id: string }>>`
+    (select id from "AppliedSla" where "satisfiedAt" is null and "breachedAt" is null and "pausedAt" is null and "dueAt" <= ${now} order by "dueAt" limit ${limit})
+    union
+    (select id from "AppliedSla" where "satisfiedAt" is null and "warnedAt" is null and "pausedAt" is null and "warningAt" <= ${now} order by "warningAt" limit ${limit})`
+  const result: SweepResult = { breached: 0, warned: 0, scheduled: 0 }
+  for (const { id } of overdue) {
+    const outcome = await evaluateClock(id, now)
+    if (outcome === 'breached') result.breached++
+    else if (outcome === 'warning') result.warned++
+  }
+  const upcoming = await prisma.appliedSla.findMany({
+    where: {
+      satisfiedAt: null,
+      pausedAt: null,
+      OR: [
+        { breachedAt: null, dueAt: { gt: now, lte: horizon } },
+        { warnedAt: null, warningAt: { gt: now, lte: horizon } },
+      ],
+    },
+    select: { id: true, satisfiedAt: true, pausedAt: true, warnedAt: true, warningAt: true, breachedAt: true, dueAt: true },
+    take: limit,
+  })
+  for (const clock of upcoming) result.scheduled += await scheduleClockTimers(clock, options.nowMs)
+  return result
+}
+
+// ─── The generic API (any area: returns, orders, …) ─────────────────────────────────────────────────────────────
+
+export type StartClockInput = ClockKey & {
+  targetMinutes: number
+  at: Date
+  /** Default: ALWAYS_OPEN (the target counts real hours). */
+  calendar?: BusinessCalendar
+  /** Default: warn at 75 % of the target. */
+  warning?: { percent: number } | { beforeMinutes: number }
+  /** Start a new run if the clock already exists (default: starting an existing clock is a no-op). */
+  restart?: boolean
+}
+
+/** Starts the clock (subjectType, subjectId, metric) at `at`, or returns it unchanged if it exists. */
+export async function startClock(db: Db, input: StartClockInput): Promise<ClockView> {
+  return inTransaction(db, async (tx) => {
+    const existing = (await lockSubjectClocks(tx, input.subjectType, input.subjectId)).find((c) => c.metric === input.metric)
+    if (existing && !input.restart) return toClockView(existing, input.at)
+    const calendar = parseCalendar(input.calendar ?? ALWAYS_OPEN)
+    const target = { policyId: null, targetMinutes: input.targetMinutes, warnAfterMinutes: warnAfterMinutes(input.targetMinutes, input.warning ?? { percent: 75 }), calendar }
+    const clock = existing
+      ? await restart(tx, existing, input.at, target)
+      : await insertClock(tx, { ...input, startedAt: input.at, calendar }, input.at)
+    return toClockView(clock, input.at)
+  })
+}
+
+type KeyedChange = (tx: Prisma.TransactionClient, clock: Clock, at: Date) => Promise<Clock>
+
+async function changeClock(db: Db, key: ClockKey, at: Date, change: KeyedChange): Promise<ClockView | null> {
+  return inTransaction(db, async (tx) => {
+    const clock = (await lockSubjectClocks(tx, key.subjectType, key.subjectId)).find((c) => c.metric === key.metric)
+    return clock ? toClockView(await change(tx, clock, at), at) : null
+  })
+}
+
+/** The target was met at `at` (a return refunded): the clock stops; late means breached. Null if there is no clock. */
+export const stopClock = (db: Db, key: ClockKey, at: Date) => changeClock(db, key, at, satisfy)
+export const pauseClock = (db: Db, key: ClockKey, at: Date) => changeClock(db, key, at, pause)
+export const resumeClock = (db: Db, key: ClockKey, at: Date) => changeClock(db, key, at, resume)
+/** A stopped clock runs again from where it stopped (the stopped time does not count). */
+export const reopenClock = (db: Db, key: ClockKey, at: Date) => changeClock(db, key, at, reopen)
+
+/** Removes a clock that no longer applies (its history stays). Returns whether there was one. */
+export async function cancelClock(db: Db, key: ClockKey, at: Date): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const clock = (await lockSubjectClocks(tx, key.subjectType, key.subjectId)).find((c) => c.metric === key.metric)
+    if (clock) await cancel(tx, clock, at)
+    return Boolean(clock)
+  })
+}
+
+/** Clocks of these subjects, by subject id. */
+export async function getClocks(db: Db, subjectType: string, subjectIds: readonly string[], now: Date): Promise<Map<string, ClockView[]>> {
+  const result = new Map<string, ClockView[]>()
+  if (subjectIds.length === 0) return result
+  const records = await db.appliedSla.findMany({
+    where: { subjectType, subjectId: { in: [...new Set(subjectIds)] } },
+    select: CLOCK_SELECT,
+    orderBy: [{ subjectId: 'asc' }, { metric: 'asc' }],
+  })
+  for (const record of records) {
+    const list = result.get(record.subjectId) ?? []
+    list.push(toClockView(toClock(record), now))
+    result.set(record.subjectId, list)
+  }
+  return result
+}
+
+/** The history of one subject's clocks, oldest first. */
+export async function getClockHistory(db: Db, subjectType: string, subjectId: string) {
+  return db.slaEvent.findMany({
+    where: { subjectType, subjectId },
+    orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    select: { id: true, metric: true, kind: true, at: true, dueAt: true, policyId: true },
+  })
+}
+
+// ─── Cheap figures for live ops ──────────────────────────────────────────────────────────────────────────────────
+
+export type SlaBreachCounts = {
+  /** Running clocks past their deadline now, by subject type (partial index AppliedSla_open_breach_idx). */
+  open: Record<string, number>
+  /** Breaches recorded since `since` (SlaEvent kind + at index). */
+  since: number
+}
+
+/** For the live-ops metric and its alert rule (`sla_breaches_open`): two index-only counts. */
+export async function getSlaBreachCounts(db: Db, since: Date): Promise<SlaBreachCounts> {
+  const [open, recent] = await Promise.all([
+    db.$queryRaw<Array<{ subjectType: string; n: number }>>`
+      select "subjectType", count(*)::int as n from "AppliedSla"
+      where "satisfiedAt" is null and "breachedAt" is not null group by "subjectType"`,
+    db.slaEvent.count({ where: { kind: 'breached', at: { gte: since } } }),
+  ])
+  return { open: Object.fromEntries(open.map((row) => [row.subjectType, Number(row.n)])), since: recent }
+}

@@ -1,0 +1,48 @@
+import { UnrecoverableError } from 'bullmq'
+import { z } from 'zod'
+import { createQueue, enqueue } from './connection.server.ts'
+
+/**
+ * The `sla` queue: one delayed job per SLA clock instant (its warning point and its deadline). The payload is the
+ * clock's id only; the processor (workers/sla/processor.ts) re-reads the row and decides from its current state, so a
+ * job for an instant that has since moved (pause, re-match) is a harmless no-op. The periodic sweep
+ * (system job `sla-sweep`) repairs whatever a lost or early job missed. Design: docs/decisions/0007-sla-engine.md.
+ */
+export const SLA_QUEUE = 'sla'
+
+export const SlaJobSchema = z.object({ clockId: z.string().min(1).max(64) }).strict()
+export type SlaJobData = z.infer<typeof SlaJobSchema>
+export type SlaTimerKind = 'warning' | 'deadline'
+
+/**
+ * A timer never fires sooner than this after it is scheduled: scheduling happens inside the caller's transaction,
+ * and a job that ran before the commit would read the old row (the sweep would still catch it, later).
+ */
+export const SLA_MIN_TIMER_DELAY_MS = 1_000
+
+export function getSlaQueue() {
+  return createQueue<SlaJobData>(SLA_QUEUE)
+}
+
+/** Deterministic per clock, kind and instant (BullMQ 6.7 refuses ":" in custom ids): scheduling twice is a no-op. */
+export const slaJobId = (clockId: string, kind: SlaTimerKind, at: Date) => `sla-${clockId}-${kind}-${at.getTime()}`
+
+/** Schedules the job that evaluates `clockId` at `at` (real time; `nowMs` is the caller's clock, for the delay). */
+export async function enqueueSlaTimer(clockId: string, kind: SlaTimerKind, at: Date, nowMs = Date.now()) {
+  return enqueue(getSlaQueue(), kind, { clockId }, {
+    jobId: slaJobId(clockId, kind, at),
+    delay: Math.max(SLA_MIN_TIMER_DELAY_MS, at.getTime() - nowMs),
+    // A timer that fails is retried by BullMQ; one that is lost for good is the sweep's.
+    attempts: 3,
+    removeOnComplete: { age: 24 * 3600, count: 5_000 },
+  })
+}
+
+export function parseSlaJob(name: string, data: unknown): SlaJobData & { kind: SlaTimerKind } {
+  if (name !== 'warning' && name !== 'deadline') throw new UnrecoverableError(`unknown sla job "${name}"`)
+  const result = SlaJobSchema.safeParse(data)
+  if (!result.success) {
+    throw new UnrecoverableError(`invalid sla payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
+  }
+  return { ...result.data, kind: name }
+}
