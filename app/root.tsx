@@ -1,5 +1,7 @@
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react'
+import { alertsStylesHref } from '#app/components/alerts/alerts-styles.ts'
+import { NotificationCenter } from '#app/components/alerts/notification-center.tsx'
 import { AppShell } from '#app/components/app-shell.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LiveIndicator } from '#app/components/live-indicator.tsx'
@@ -14,6 +16,7 @@ import { getToast } from '#app/utils/toast.server.ts'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: appStylesHref },
+  { rel: 'stylesheet', href: alertsStylesHref },
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ]
 
@@ -50,7 +53,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
       <body>
         {data?.user ? (
           <SocketProvider>
-            <AppShell user={data.user} nav={data.nav} status={<LiveIndicator />}>
+            <AppShell user={data.user} nav={data.nav} status={<><NotificationCenter role={data.user.role} /><LiveIndicator /></>}>
               {children}
             </AppShell>
           </SocketProvider>

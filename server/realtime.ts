@@ -30,9 +30,11 @@ import { getIntegrationsHealth } from '#app/models/integration-health.server.ts'
 import { countAliveWorkers } from '#app/models/worker-heartbeat.server.ts'
 import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
+import { registerAlertFeed } from './realtime.alerts.ts'
 import { registerMetricsRealtime } from './metrics-realtime.ts'
 import { registerOrderFeed } from './realtime.order-feed.ts'
 import { registerOrderPresenceHandlers } from './realtime.orders.ts'
+import { registerTicketRealtime } from './realtime.tickets.ts'
 
 /**
  * Socket.IO on the web server's own port. Every connection is authenticated from the session cookie exactly like a
@@ -210,8 +212,12 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
 
   // Live orders (`orders.changed`, the "N new orders" banner) and bulk-operation progress, from Postgres NOTIFY.
   const orderFeed = registerOrderFeed(io, log)
+  // Support desk: live ticket signals, round-robin to online agents, viewers and typists per ticket.
+  const ticketFeed = registerTicketRealtime(io, log)
   // Live metrics (`metrics.tick` to the /live dashboard) from this process's aggregator; the socket-count gauge.
   const stopMetrics = registerMetricsRealtime(io, log)
+  // Live alerts (`alerts.changed`: the notification center and /alerts), from Postgres NOTIFY.
+  const alertFeed = registerAlertFeed(io, log)
 
   registerIo(io)
 
@@ -223,7 +229,9 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       clearInterval(sweeper)
       clearInterval(healthTicker)
       await orderFeed.close()
+      await ticketFeed.close()
       stopMetrics()
+      await alertFeed.close()
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

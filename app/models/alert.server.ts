@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import type { AlertCondition, AlertStatus } from '#app/generated/prisma/client.ts'
+import type { AlertCondition, AlertSeverity, AlertStatus, Prisma } from '#app/generated/prisma/client.ts'
 import { Histogram } from '#app/metrics/histogram.ts'
-import { prisma } from '#app/utils/db.server.ts'
+import type { AlertsChanged } from '#app/realtime/events.ts'
+import { prisma, type Db } from '#app/utils/db.server.ts'
+import { durationInWords } from './alert-rules.ts'
 import { recordAudit } from './audit.server.ts'
+
+export { durationInWords }
 
 /**
  * Alert rules and alerts (issue 7): evaluation of every enabled rule against minute rollups, de-duplicated firing,
@@ -62,7 +66,7 @@ function matchesScope(labels: string, scope: Record<string, string>) {
   return Object.entries(scope).every(([key, value]) => parsed[key] === value)
 }
 
-function asScope(json: unknown): Record<string, string> {
+export function asScope(json: unknown): Record<string, string> {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return {}
   return Object.fromEntries(Object.entries(json as Record<string, unknown>).map(([key, value]) => [key, String(value)]))
 }
@@ -124,26 +128,6 @@ const CONDITION_WORDS: Record<AlertCondition, string> = {
   eq: 'equal to',
 }
 
-/** 90 → "1 minute 30 seconds", 3600 → "1 hour", 0 → "the last minute". */
-export function durationInWords(seconds: number) {
-  if (seconds <= 0) return 'the last minute'
-  const parts: string[] = []
-  const units: Array<[number, string]> = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-    [1, 'second'],
-  ]
-  let rest = Math.round(seconds)
-  for (const [size, name] of units) {
-    const n = Math.floor(rest / size)
-    if (n === 0) continue
-    parts.push(`${n} ${name}${n === 1 ? '' : 's'}`)
-    rest -= n * size
-  }
-  return parts.join(' ')
-}
-
 function formatValue(value: number) {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)))
 }
@@ -191,7 +175,25 @@ export async function evaluateAlertRules({ now = new Date(), readMetric = readRo
       result.failed.push({ ruleId: rule.id, error })
     }
   }
+  // Value refreshes (`updated`) change nothing a person sees at a glance; fired and resolved do.
+  if (result.fired.length > 0) await notifyAlertsChanged(prisma, 'fired', result.fired.map((entry) => entry.alertId))
+  if (result.resolved.length > 0) await notifyAlertsChanged(prisma, 'resolved', result.resolved.map((entry) => entry.alertId))
   return result
+}
+
+/** NOTIFY channel every web process LISTENs on (server/realtime.alerts.ts) to push `alerts.changed` to its sockets. */
+export const ALERTS_CHANNEL = 'opsdeck_alerts'
+/** NOTIFY payloads are limited to 8000 bytes: beyond this many ids the signal carries none (`many`). */
+const MAX_NOTIFIED_IDS = 100
+
+/**
+ * Tells every web process that alerts changed. Inside a transaction it is delivered on commit (never for a
+ * rolled-back change); workers reach the browsers this way without importing socket.io (DESIGN.md § Realtime).
+ */
+export async function notifyAlertsChanged(db: Db, change: AlertsChanged['change'], ids: string[]) {
+  const many = ids.length > MAX_NOTIFIED_IDS
+  const payload: Omit<AlertsChanged, 'at'> = { change, ids: many ? [] : ids, many }
+  await db.$executeRaw`select pg_notify(${ALERTS_CHANNEL}, ${JSON.stringify(payload)})`
 }
 
 async function evaluateRule(rule: AlertRuleForEvaluation, { now, to, readMetric }: { now: Date; to: Date; readMetric: MetricReader }, result: EvaluationResult) {
@@ -277,15 +279,72 @@ const ALERT_SELECT = {
   version: true,
 } as const
 
-/** Unresolved alerts, newest first, each flagged `silenced` (the notification center's list). */
-export async function listOpenAlerts({ now = new Date() }: { now?: Date } = {}) {
+/** What lists of alerts show: the alert, its rule's name and severity, and who acknowledged it. */
+const ALERT_LIST_SELECT = {
+  ...ALERT_SELECT,
+  rule: { select: { name: true, severity: true, metric: true } },
+  acknowledgedBy: { select: { name: true } },
+} as const
+
+/** Unresolved alerts, newest first, each flagged `silenced` (the notification center's list and /alerts' "open"). */
+export async function listOpenAlerts({ now = new Date(), limit = 200 }: { now?: Date; limit?: number } = {}) {
   const alerts = await prisma.alert.findMany({
     where: { status: { not: 'resolved' } },
-    select: ALERT_SELECT,
+    select: ALERT_LIST_SELECT,
     orderBy: [{ firedAt: 'desc' }, { id: 'asc' }],
+    take: limit,
   })
   return alerts.map((alert) => ({ ...alert, silenced: isSilenced(alert, now) }))
 }
+
+/**
+ * The notification center's badge: firing alerts nobody acknowledged and nobody silenced (a silenced alert stays
+ * in the list, marked, but stops asking for attention until its silence ends).
+ */
+export async function countAlertsNeedingAttention({ now = new Date() }: { now?: Date } = {}) {
+  return prisma.alert.count({
+    where: { status: 'firing', OR: [{ silencedUntil: null }, { silencedUntil: { lte: now } }] },
+  })
+}
+
+export type AlertHistoryFilter = {
+  status?: AlertStatus
+  ruleId?: string
+  severity?: AlertSeverity
+  /** firedAt ≥ from */
+  from?: Date
+  /** firedAt < to */
+  to?: Date
+  /** Keyset cursor: the last row of the previous page (firedAt desc, id desc). */
+  after?: { firedAt: Date; id: string }
+  limit?: number
+}
+
+/** Every alert ever fired (history), newest first, filtered and paged by keyset in SQL. */
+export async function listAlertHistory(filter: AlertHistoryFilter = {}, { now = new Date() }: { now?: Date } = {}) {
+  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200)
+  const where: Prisma.AlertWhereInput = {
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.ruleId ? { ruleId: filter.ruleId } : {}),
+    ...(filter.severity ? { rule: { severity: filter.severity } } : {}),
+    ...(filter.from || filter.to ? { firedAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
+  }
+  const after = filter.after
+  const rows = await prisma.alert.findMany({
+    where: after
+      ? { AND: [where, { OR: [{ firedAt: { lt: after.firedAt } }, { firedAt: after.firedAt, id: { lt: after.id } }] }] }
+      : where,
+    select: ALERT_LIST_SELECT,
+    orderBy: [{ firedAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+  })
+  const page = rows.slice(0, limit).map((alert) => ({ ...alert, silenced: isSilenced(alert, now) }))
+  const last = page.at(-1)
+  return { alerts: page, next: rows.length > limit && last ? { firedAt: last.firedAt, id: last.id } : null }
+}
+
+/** Where a person's change came from, for the audit entry. */
+export type RequestAudit = { requestId?: string | null; ip?: string | null }
 
 export type AlertChange =
   | { ok: true; alert: { id: string; status: AlertStatus; version: number; acknowledgedAt: Date | null; acknowledgedById: string | null; silencedUntil: Date | null } }
@@ -295,7 +354,12 @@ export type AlertChange =
  * Acknowledges a firing alert (optimistic concurrency: `expectedVersion` is the version the person saw). Evaluation
  * refreshing the value does not bump the version; resolving does, so acknowledging a resolved alert is refused.
  */
-export async function acknowledgeAlert(id: string, userId: string, expectedVersion: number, { now = new Date() }: { now?: Date } = {}): Promise<AlertChange> {
+export async function acknowledgeAlert(
+  id: string,
+  userId: string,
+  expectedVersion: number,
+  { now = new Date(), audit = {} }: { now?: Date; audit?: RequestAudit } = {},
+): Promise<AlertChange> {
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.alert.updateMany({
       where: { id, version: expectedVersion, status: 'firing' },
@@ -310,13 +374,20 @@ export async function acknowledgeAlert(id: string, userId: string, expectedVersi
       entityId: id,
       before: { status: 'firing', version: expectedVersion },
       after: { status: alert.status, version: alert.version, acknowledgedAt: now.toISOString() },
+      ...audit,
     })
+    await notifyAlertsChanged(tx, 'acknowledged', [id])
     return { ok: true as const, alert }
   })
 }
 
 /** Silences an open alert until `until` (must be in the future); it stays unresolved and still resolves by itself. */
-export async function silenceAlert(id: string, until: Date, userId: string, { now = new Date() }: { now?: Date } = {}): Promise<AlertChange> {
+export async function silenceAlert(
+  id: string,
+  until: Date,
+  userId: string,
+  { now = new Date(), audit = {} }: { now?: Date; audit?: RequestAudit } = {},
+): Promise<AlertChange> {
   if (!(until.getTime() > now.getTime())) return { ok: false, reason: 'invalid', message: 'Silence until a time in the future.' }
   return prisma.$transaction(async (tx) => {
     const before = await tx.alert.findUnique({ where: { id }, select: { status: true, version: true, silencedUntil: true } })
@@ -334,7 +405,9 @@ export async function silenceAlert(id: string, until: Date, userId: string, { no
       entityId: id,
       before: { silencedUntil: before.silencedUntil?.toISOString() ?? null, version: before.version },
       after: { silencedUntil: until.toISOString(), version: alert.version },
+      ...audit,
     })
+    await notifyAlertsChanged(tx, 'silenced', [id])
     return { ok: true as const, alert }
   })
 }

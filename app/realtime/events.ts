@@ -91,6 +91,12 @@ export interface ServerToClientEvents {
   'orders.changed': (payload: OrdersChanged) => void
   /** To bulkRoom(id): the operation's counters moved or its status changed. */
   'bulk.progress': (payload: BulkProgress) => void
+  /** To TICKETS_FEED_ROOM and to each changed ticket's `ticket:<id>` room (server/realtime.tickets.ts). */
+  'tickets.changed': (payload: TicketsChanged) => void
+  /** To ticketViewersRoom(id): who has the ticket open and who is typing a reply (on every change). */
+  'tickets.presence': (payload: TicketPresence) => void
+  /** To ALERTS_ROOM (needs read:alert): alerts fired, resolved, were acknowledged or silenced, or rules changed. */
+  'alerts.changed': (payload: AlertsChanged) => void
 }
 
 /** Client → server payload schemas; every handler validates with these before anything else. */
@@ -116,6 +122,17 @@ export const ClientEventSchemas = {
   /** Follow one bulk operation's progress (room bulkRoom(id)); its actor or an admin only. */
   'bulk.subscribe': z.object({ id: z.string().min(1).max(64) }).strict(),
   'bulk.unsubscribe': z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** Follow ticket changes (room TICKETS_FEED_ROOM; live view counts); needs `read:ticket`. */
+  'tickets.subscribe': z.object({}).strict(),
+  'tickets.unsubscribe': z.object({}).strict(),
+  /** The ticket page is open (presence + the ticket's signals); needs `read:ticket`. */
+  'tickets.view': z.object({ ticketId: z.string().min(1).max(64) }).strict(),
+  'tickets.leave': z.object({ ticketId: z.string().min(1).max(64) }).strict(),
+  /** Typing a reply on an open ticket page (sent again every few seconds while typing); needs `update:ticket`. */
+  'tickets.typing': z.object({ ticketId: z.string().min(1).max(64), typing: z.boolean() }).strict(),
+  /** Follow alerts (room ALERTS_ROOM); needs `read:alert`. The answer carries the badge count. */
+  'alerts.subscribe': z.object({}).strict(),
+  'alerts.unsubscribe': z.object({}).strict(),
 } as const
 
 export type ClientEventName = keyof typeof ClientEventSchemas
@@ -139,6 +156,13 @@ export interface ClientToServerEvents {
   'orders.countNew': (payload: ClientEventPayload<'orders.countNew'>, ack: Ack<{ count: number; exact: boolean }>) => void
   'bulk.subscribe': (payload: ClientEventPayload<'bulk.subscribe'>, ack: Ack<{ progress: BulkProgress | null }>) => void
   'bulk.unsubscribe': (payload: ClientEventPayload<'bulk.unsubscribe'>, ack: Ack) => void
+  'tickets.subscribe': (payload: ClientEventPayload<'tickets.subscribe'>, ack: Ack) => void
+  'tickets.unsubscribe': (payload: ClientEventPayload<'tickets.unsubscribe'>, ack: Ack) => void
+  'tickets.view': (payload: ClientEventPayload<'tickets.view'>, ack: Ack<TicketPresence>) => void
+  'tickets.leave': (payload: ClientEventPayload<'tickets.leave'>, ack: Ack) => void
+  'tickets.typing': (payload: ClientEventPayload<'tickets.typing'>, ack: Ack) => void
+  'alerts.subscribe': (payload: ClientEventPayload<'alerts.subscribe'>, ack: Ack<{ needingAttention: number }>) => void
+  'alerts.unsubscribe': (payload: ClientEventPayload<'alerts.unsubscribe'>, ack: Ack) => void
 }
 
 export interface InterServerEvents {}
@@ -167,6 +191,21 @@ export const ORDERS_FEED_ROOM = 'orders-feed'
 /** At most one `orders.changed` per this period per web node. */
 export const ORDERS_CHANGED_INTERVAL_MS = 1_000
 export const bulkRoom = (operationId: string) => `bulk:${operationId}`
+/** Tickets created or changed, or given a message (`many`: too many to list; refresh what is shown). */
+export type TicketsChanged = { ids: string[]; newIds: string[]; many: boolean; at: string }
+/** Sockets following ticket changes (`tickets.changed`: the list's live rows and counts). */
+export const TICKETS_FEED_ROOM = 'tickets-feed'
+/** Sockets with the ticket page open, and those typing a reply on it (collision detection). */
+export const ticketViewersRoom = (ticketId: string) => `ticket-viewers:${ticketId}`
+export const ticketTypingRoom = (ticketId: string) => `ticket-typing:${ticketId}`
+export type TicketViewer = { userId: string; name: string; role: Role; typing: boolean }
+export type TicketPresence = { ticketId: string; viewers: TicketViewer[] }
+/** A typing signal lasts this long unless repeated (a closed laptop does not type forever). */
+export const TICKET_TYPING_TTL_MS = 6_000
+/** Sockets following alerts (`alerts.changed`): the notification center and /alerts. */
+export const ALERTS_ROOM = 'alerts'
+/** A signal: pages re-read what they show. `many`: too many ids to list. */
+export type AlertsChanged = { change: 'fired' | 'resolved' | 'acknowledged' | 'silenced' | 'rules'; ids: string[]; many: boolean; at: string }
 /** Broadcast period of `integrations.health` (only while someone is in INTEGRATIONS_ROOM). */
 export const INTEGRATIONS_HEALTH_INTERVAL_MS = 3_000
 

@@ -1,0 +1,63 @@
+import { Prisma } from '#app/generated/prisma/client.ts'
+import { prisma } from '#app/utils/db.server.ts'
+import { TOP_SKU_STOCKOUT } from './alert-rules.ts'
+
+/**
+ * Signals the alerts need that the Metrics pipeline does not record (app/metrics/catalog.ts has the store-wide
+ * `inventory_stockouts`, not which SKUs matter): `top_sku_stockout{sku}` — 1 while one of the TOP_SKUS best-selling
+ * SKUs (units ordered in the last 30 days, cancelled orders excluded) has nothing available in any location, else 0.
+ *
+ * Written by the scheduled alert evaluation just before it evaluates, as a once-a-minute gauge: the row of the
+ * CURRENT minute is upserted on each tick (the last tick of the minute wins), so when the minute completes its row
+ * holds the state at its end; evaluation only reads complete minutes. Every top SKU gets a row (0 or 1), so an
+ * alert resolves when the SKU is back in stock. Top SKUs are recomputed at most every TOP_SKUS_TTL_MS (the ranking
+ * scans 30 days of order lines; the stock check is one small query per tick).
+ */
+
+export const TOP_SKUS = 10
+const TOP_SKUS_TTL_MS = 10 * 60_000
+const MINUTE_MS = 60_000
+
+let cached: { at: number; variants: Array<{ id: string; sku: string }> } | null = null
+
+/** For tests: forget the cached ranking. */
+export function forgetTopSkus() {
+  cached = null
+}
+
+async function topSkus(now: Date) {
+  if (cached && now.getTime() - cached.at < TOP_SKUS_TTL_MS && now.getTime() >= cached.at) return cached.variants
+  const since = new Date(now.getTime() - 30 * 24 * 3600_000)
+  const variants = await prisma.$queryRaw<Array<{ id: string; sku: string }>>`
+    SELECT v."id", v."sku"
+      FROM "OrderLine" l
+      JOIN "Order" o ON o."id" = l."orderId"
+      JOIN "ProductVariant" v ON v."id" = l."variantId"
+     WHERE o."placedAt" >= ${since} AND o."placedAt" <= ${now} AND o."status" <> 'cancelled'::"OrderStatus"
+     GROUP BY v."id", v."sku"
+     ORDER BY sum(l."quantityOrdered" - l."quantityCancelled") DESC, v."sku" ASC
+     LIMIT ${TOP_SKUS}`
+  cached = { at: now.getTime(), variants }
+  return variants
+}
+
+/** Writes this minute's `top_sku_stockout` rows; returns the SKUs that are out of stock. */
+export async function recordTopSkuStockouts({ now = new Date() }: { now?: Date } = {}) {
+  const variants = await topSkus(now)
+  if (variants.length === 0) return { skus: [] as string[], outOfStock: [] as string[] }
+  const ids = variants.map((variant) => variant.id)
+  const available = await prisma.$queryRaw<Array<{ variantId: string; available: number }>>`
+    SELECT "variantId", sum("onHand" - "reserved")::int AS "available"
+      FROM "InventoryLevel" WHERE "variantId" IN (${Prisma.join(ids)})
+     GROUP BY "variantId"`
+  const availableByVariant = new Map(available.map((row) => [row.variantId, row.available]))
+  const bucket = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS)
+  // A SKU with no inventory level anywhere has nothing available either.
+  const rows = variants.map((variant) => ({ sku: variant.sku, value: (availableByVariant.get(variant.id) ?? 0) <= 0 ? 1 : 0 }))
+  const values = rows.map((row) => Prisma.sql`(${TOP_SKU_STOCKOUT}, ${`sku=${row.sku.replace(/[,=]/g, '_')}`}, ${bucket}, 1, ${row.value}, ${row.value}, ${row.value})`)
+  await prisma.$executeRaw`
+    INSERT INTO "MetricRollup" ("metric", "labels", "bucket", "count", "sum", "min", "max")
+    VALUES ${Prisma.join(values)}
+    ON CONFLICT ("metric", "labels", "bucket") DO UPDATE SET "count" = 1, "sum" = EXCLUDED."sum", "min" = EXCLUDED."min", "max" = EXCLUDED."max"`
+  return { skus: rows.map((row) => row.sku), outOfStock: rows.filter((row) => row.value === 1).map((row) => row.sku) }
+}
