@@ -1,14 +1,13 @@
 import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
 import { hasPermission, type Role } from '#app/utils/permissions.ts'
 import { recordAudit } from './audit.server.ts'
-import { InventoryInputError, requireQuantity, STOCK_SIGNAL_CHANNEL } from './inventory-stock.server.ts'
+import { InventoryInputError, requireQuantity } from './inventory-stock.server.ts'
 
 /**
  * What operations staff do to stock by hand: adjustments (damage, loss, found), transfers between locations and
  * stock counts. Each is one transaction: one statement that locks the level(s), checks the version the person saw
  * and the quantities, and writes (no read-then-write round trip while a level is locked) → ledger rows (adjust /
- * transfer_out + transfer_in, with who and why) → one audit entry (before/after) → a NOTIFY when a level ends at or
- * below its low-stock threshold. Versions work like orders': a stale page is refused (StaleLevelError).
+ * transfer_out + transfer_in, with who and why) → one audit entry (before/after). Versions work like orders': a stale page is refused (StaleLevelError).
  */
 
 export type StockActor = { id: string; role: Role }
@@ -56,13 +55,6 @@ function cleanNote(note: string | undefined | null, required: boolean) {
 
 function requireVersion(version: number) {
   if (!Number.isInteger(version) || version < 1) throw new InventoryInputError('The form is missing the stock version — reload the page', 'version')
-}
-
-/** NOTIFY (delivered on commit) for each of these levels now at or below its low-stock threshold. */
-export async function signalLowStock(db: Db, levelIds: string[]) {
-  await db.$queryRaw`
-    select count(pg_notify(${STOCK_SIGNAL_CHANNEL}, json_build_object('variantId', "variantId", 'locationId', "locationId", 'available', "onHand" - reserved, 'threshold', "lowStockThreshold")::text))::int as n
-    from "InventoryLevel" where id = any(${levelIds}::text[]) and "onHand" - reserved <= "lowStockThreshold"`
 }
 
 /**
@@ -127,7 +119,6 @@ export async function adjustStock(
       after: { onHand: after.onHand, reserved: after.reserved, version: after.version, reason: input.reason, note, delta },
       requestId: ctx.requestId ?? null,
     })
-    await signalLowStock(tx, [before.id])
     return { levelId: before.id, onHand: after.onHand, reserved: after.reserved, version: after.version, delta }
   })
 }
@@ -167,7 +158,6 @@ export async function confirmStockCount(input: { levelId: string; counted: numbe
       after: { onHand: after.onHand, version: after.version, counted: input.counted, difference: delta, note },
       requestId: ctx.requestId ?? null,
     })
-    await signalLowStock(tx, [before.id])
     return { levelId: before.id, onHand: after.onHand, version: after.version, difference: delta }
   })
 }
@@ -241,7 +231,6 @@ export async function transferStock(
       after: { fromOnHand: row.fromOnHand - input.quantity, toOnHand: row.toOnHand + input.quantity, quantity: input.quantity, note, toLevelId: row.toId },
       requestId: ctx.requestId ?? null,
     })
-    await signalLowStock(tx, [row.fromId])
     return { fromLevelId: row.fromId, toLevelId: row.toId, quantity: input.quantity }
   })
 }
@@ -270,7 +259,6 @@ export async function setLowStockThreshold(input: { levelId: string; threshold: 
       after: { lowStockThreshold: input.threshold, version: row.version + 1 },
       requestId: ctx.requestId ?? null,
     })
-    await signalLowStock(tx, [row.id])
     return { levelId: row.id, version: row.version + 1 }
   })
 }

@@ -48,7 +48,7 @@ test('random stock sequences keep onHand = available + reserved, never negative,
     fc.asyncProperty(fc.array(fc.nat({ max: 6 }), { minLength: VARIANTS * LOCATIONS, maxLength: VARIANTS * LOCATIONS }), fc.array(cmdArb, { minLength: 5, maxLength: 30 }), async (initial, cmds) => {
       runs++
       const locations = [await createLocation(prisma), await createLocation(prisma)]
-      const variants = []
+      const variants: Awaited<ReturnType<typeof createStockedVariant>>[] = []
       for (let v = 0; v < VARIANTS; v++) {
         variants.push(await createStockedVariant(prisma, { stock: locations.map((l, i) => ({ locationId: l.id, onHand: initial[v * LOCATIONS + i]! })) }))
       }

@@ -1,4 +1,5 @@
-import type { Db, Prisma } from '#app/utils/db.server.ts'
+import { Prisma } from '#app/generated/prisma/client.ts'
+import type { Db } from '#app/utils/db.server.ts'
 
 /**
  * The stock engine: every change of an InventoryLevel, each with its InventoryLedgerEntry rows in the same statement
@@ -17,9 +18,6 @@ import type { Db, Prisma } from '#app/utils/db.server.ts'
  *   2. Otherwise each SKU reserves at the location with the most units available (ties: location code).
  *   A SKU's units are never split across locations; a SKU no location can supply in full fails the whole order.
  */
-
-/** Levels whose available stock is at or below their threshold are announced on this NOTIFY channel (on commit). */
-export const STOCK_SIGNAL_CHANNEL = 'opsdeck_inventory_stock'
 
 export type StockShortage = { variantId: string; sku: string; wanted: number; available: number }
 
@@ -54,63 +52,7 @@ type ReserveRow = {
  * reservation, with the actor (null: the system) and the order.
  */
 export async function reserveOrderStock(db: Db | Prisma.TransactionClient, input: { orderId: string; actorId: string | null }): Promise<{ reserved: ReservedLine[] }> {
-  const [row] = await db.$queryRaw<ReserveRow[]>`
-    WITH ord AS (
-      SELECT id, number FROM "Order" WHERE id = ${input.orderId}
-    ), lines AS (
-      SELECT ol.id AS line_id, ol."variantId" AS variant_id,
-             ol."quantityOrdered" - ol."quantityCancelled"
-               - coalesce((SELECT sum(r.quantity) FROM "Reservation" r WHERE r."orderLineId" = ol.id AND r.status <> 'released'), 0)::int AS qty
-      FROM "OrderLine" ol JOIN ord ON ord.id = ol."orderId"
-      WHERE ol."variantId" IS NOT NULL
-    ), want AS (
-      SELECT variant_id, sum(qty)::int AS qty FROM lines WHERE qty > 0 GROUP BY variant_id
-    ), stock AS (
-      SELECT w.variant_id, w.qty, l.id AS level_id, l."locationId" AS location_id, loc.code, l."onHand" - l.reserved AS available
-      FROM want w
-      JOIN "InventoryLevel" l ON l."variantId" = w.variant_id
-      JOIN "Location" loc ON loc.id = l."locationId" AND loc."isActive"
-    ), home AS (
-      SELECT location_id FROM stock WHERE available >= qty
-      GROUP BY location_id, code HAVING count(*) = (SELECT count(*) FROM want)
-      ORDER BY code LIMIT 1
-    ), pick AS (
-      SELECT DISTINCT ON (variant_id) variant_id, qty, level_id, location_id FROM stock
-      ORDER BY variant_id, (location_id = (SELECT location_id FROM home)) IS TRUE DESC, available DESC, code
-    ), locked AS (
-      -- Id order: two orders sharing SKUs lock them in the same order and wait instead of deadlocking.
-      SELECT l.id, l."onHand" - l.reserved AS available FROM "InventoryLevel" l
-      WHERE l.id IN (SELECT level_id FROM pick) ORDER BY l.id FOR UPDATE
-    ), verdict AS (
-      -- Evaluated (every chosen level locked, latest values) before any row is written.
-      SELECT (SELECT count(*) FROM pick) = (SELECT count(*) FROM want) AND coalesce(bool_and(k.available >= p.qty), true) AS ok
-      FROM pick p JOIN locked k ON k.id = p.level_id
-    ), upd AS (
-      UPDATE "InventoryLevel" l SET reserved = l.reserved + p.qty, version = l.version + 1, "updatedAt" = now()
-      FROM pick p WHERE l.id = p.level_id AND (SELECT ok FROM verdict)
-      RETURNING l."variantId", l."locationId", l."onHand" - l.reserved AS available, l."lowStockThreshold" AS threshold
-    ), res AS (
-      INSERT INTO "Reservation" (id, "orderLineId", "locationId", quantity, status, "updatedAt")
-      SELECT 'c' || replace(gen_random_uuid()::text, '-', ''), ln.line_id, p.location_id, ln.qty, 'open'::"ReservationStatus", now()
-      FROM lines ln JOIN pick p ON p.variant_id = ln.variant_id
-      WHERE ln.qty > 0 AND (SELECT ok FROM verdict)
-      RETURNING id, "orderLineId", "locationId", quantity
-    ), led AS (
-      INSERT INTO "InventoryLedgerEntry" ("variantId", "locationId", kind, "reservedDelta", reason, "actorId", "orderId", "reservationId")
-      SELECT ln.variant_id, res."locationId", 'reserve'::"InventoryLedgerKind", res.quantity, 'Order ' || ord.number || ' accepted',
-             ${input.actorId}::text, ord.id, res.id
-      FROM res JOIN lines ln ON ln.line_id = res."orderLineId" CROSS JOIN ord
-      RETURNING 1
-    ), sig AS (
-      SELECT pg_notify(${STOCK_SIGNAL_CHANNEL}, json_build_object('variantId', "variantId", 'locationId', "locationId", 'available', available, 'threshold', threshold)::text)
-      FROM upd WHERE available <= threshold
-    )
-    SELECT coalesce((SELECT ok FROM verdict), false) AS ok,
-           (SELECT count(*) FROM led) + (SELECT count(*) FROM sig) AS written,
-           coalesce((SELECT json_agg(json_build_object('orderLineId', "orderLineId", 'locationId', "locationId", 'quantity', quantity)) FROM res), '[]'::json) AS reserved,
-           coalesce((SELECT json_agg(json_build_object('variantId', w.variant_id, 'sku', v.sku, 'wanted', w.qty, 'available', k.available) ORDER BY v.sku)
-                     FROM want w JOIN "ProductVariant" v ON v.id = w.variant_id
-                     LEFT JOIN pick p ON p.variant_id = w.variant_id LEFT JOIN locked k ON k.id = p.level_id), '[]'::json) AS wants`
+  const [row] = await db.$queryRaw<ReserveRow[]>(reserveOrderStockSql(input))
   if (!row) throw new Error('reserveOrderStock: the statement returned nothing')
   if (!row.ok) {
     const shortages = row.wants
@@ -119,6 +61,14 @@ export async function reserveOrderStock(db: Db | Prisma.TransactionClient, input
     throw new OutOfStockError(input.orderId, shortages)
   }
   return { reserved: row.reserved }
+}
+
+/**
+ * The reservation statement lives in the function "inventory_reserve_order" (migration
+ * 20261126100000_inventory_reserve) so that each connection plans it once; calling it is one round trip.
+ */
+export function reserveOrderStockSql(input: { orderId: string; actorId: string | null }) {
+  return Prisma.sql`select o_ok as ok, o_reserved as reserved, o_wants as wants from "inventory_reserve_order"(${input.orderId}, ${input.actorId}::text)`
 }
 
 // ─── Release and commit (order cancel, shipment) ────────────────────────────────────────────────────────────────

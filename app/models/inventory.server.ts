@@ -102,7 +102,6 @@ export {
   releaseOrderStock,
   reserveOrderStock,
   restockReturnedUnits,
-  STOCK_SIGNAL_CHANNEL,
   type ReservedLine,
   type StockShortage,
 } from './inventory-stock.server.ts'
