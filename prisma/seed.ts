@@ -32,6 +32,7 @@ import {
   type TicketGraph,
 } from '#test/factories/index.ts'
 import { DEMO_USERS } from './demo-users.ts'
+import { demoAlerting } from './seed-alerts.ts'
 
 export const DEMO_SEED = 20261125
 const CUSTOMERS = 300
@@ -315,11 +316,13 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
   await insert('tickets', 'Ticket', tickets.map((t) => t.ticket))
   await insert('ticketMessages', 'TicketMessage', tickets.flatMap((t) => t.messages))
   // Clocks from the SLA engine itself, replaying each ticket's history (app/models/sla/seed-clocks.server.ts).
-  counts.appliedSlas = await seedTicketClocks(
+  const sla = await seedTicketClocks(
     tx,
     tickets.map(({ ticket, messages }) => ({
       id: ticket.id,
       status: ticket.status!,
+      priority: ticket.priority!,
+      tags: ticket.tags as string[],
       createdAt: ticket.createdAt as Date,
       firstResponseAt: (ticket.firstResponseAt as Date | null) ?? null,
       lastMessageAt: (ticket.lastMessageAt as Date | null) ?? null,
@@ -329,6 +332,8 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
     })),
     now,
   )
+  counts.appliedSlas = sla.clocks
+  counts.slaEvents = sla.events
 
   // ── integrations, sync history, alerting, saved views ──
   const integrationKeys = ['storefront', 'payments', 'carrier', 'warehouse', 'helpdesk'] as const
@@ -344,30 +349,9 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
   await insert('integrations', 'Integration', integrations)
   // No made-up sync history: the worker's real runs fill the integration pages within seconds of `npm start`.
 
-  const rules = [
-    { name: 'Orders stalled', metric: 'orders_per_minute', condition: 'lt' as const, threshold: 0.05, durationSeconds: 1800, severity: 'warning' as const, scope: {} },
-    { name: 'Integration error rate high', metric: 'integration_error_rate', condition: 'gt' as const, threshold: 0.1, durationSeconds: 300, severity: 'critical' as const, scope: {} },
-    { name: 'Low stock', metric: 'inventory_low_stock_variants', condition: 'gt' as const, threshold: 0, durationSeconds: 0, severity: 'warning' as const, scope: {} },
-    { name: 'SLA breaches', metric: 'sla_breaches_open', condition: 'gte' as const, threshold: 5, durationSeconds: 0, severity: 'critical' as const, scope: {} },
-    { name: 'Queue backlog', metric: 'queue_waiting', condition: 'gt' as const, threshold: 1000, durationSeconds: 300, severity: 'warning' as const, scope: {} },
-  ].map((rule) => ({ id: fakeId(f), ...rule, createdById: admin, createdAt: new Date(now.getTime() - 60 * DAY) }))
+  // Alert rules and one resolved alert: prisma/seed-alerts.ts.
+  const { rules, alerts } = demoAlerting(f, now, { createdById: admin, acknowledgedById: operations })
   await insert('alertRules', 'AlertRule', rules)
-  const lowStockCount = new Set(levels.filter((l) => l.onHand - l.reserved <= l.lowStockThreshold).map((l) => l.variantId)).size
-  const alerts = [
-    { id: fakeId(f), ruleId: rules[2]!.id, status: 'firing' as const, value: lowStockCount, message: `${lowStockCount} variants at or below their low-stock threshold`, firedAt: new Date(now.getTime() - 2 * HOUR) },
-    {
-      id: fakeId(f),
-      ruleId: rules[1]!.id,
-      fingerprint: 'integration=carrier',
-      status: 'resolved' as const,
-      value: 0.42,
-      message: 'carrier error rate 42% over 5 min',
-      firedAt: new Date(now.getTime() - 40 * MINUTE),
-      acknowledgedAt: new Date(now.getTime() - 35 * MINUTE),
-      acknowledgedById: operations,
-      resolvedAt: new Date(now.getTime() - 30 * MINUTE),
-    },
-  ]
   await insert('alerts', 'Alert', alerts)
   const views = [
     { name: 'Awaiting fulfilment', area: 'orders' as const, ownerId: operations, sharedWithRole: 'operations' as const, query: { status: ['confirmed', 'processing'], fulfillment: ['unfulfilled', 'partially_fulfilled'] } },
