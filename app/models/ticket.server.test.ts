@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
 import { createCustomer, createOrder, uniqueSuffix } from '#test/factories/index.ts'
-import { importHelpdeskMessage, recordHelpdeskReply, type HelpdeskMessageInput } from './ticket.server.ts'
+import { importHelpdeskMessage, normalizeSubject, parseCsatRating, recordHelpdeskReply, type HelpdeskMessageInput } from './ticket.server.ts'
 
 const t0 = new Date('2026-11-25T10:00:00.000Z')
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000)
@@ -80,5 +80,52 @@ describe('importHelpdeskMessage', () => {
     await recordHelpdeskReply(prisma, { ticketMessageId: reply.id, externalId: 'rpl_1' })
     await recordHelpdeskReply(prisma, { ticketMessageId: reply.id, externalId: 'rpl_2' })
     expect((await prisma.ticketMessage.findUniqueOrThrow({ where: { id: reply.id } })).externalId).toBe('rpl_1')
+  })
+})
+
+describe('threading a mail on an unknown thread, and CSAT answers', () => {
+  test('a mail carrying the ticket reply token from its requester threads into that ticket; from a stranger it does not', async () => {
+    const first = await importMail(mail({ subject: 'Broken zip on my jacket' }))
+    const ticket = await prisma.ticket.findUniqueOrThrow({ where: { id: first.ticketId }, select: { replyToken: true, requesterEmail: true } })
+    expect(ticket.replyToken).toMatch(/^[a-f0-9]{12}$/)
+    const answer = await importMail(mail({ fromEmail: ticket.requesterEmail, subject: `Re: something else [OD-${ticket.replyToken}]`, receivedAt: at(5) }))
+    expect(answer).toMatchObject({ outcome: 'updated', ticketId: first.ticketId })
+    const stranger = await importMail(mail({ subject: `Hi [OD-${ticket.replyToken}]`, receivedAt: at(6) }))
+    expect(stranger.outcome).toBe('created')
+    expect(stranger.ticketId).not.toBe(first.ticketId)
+  })
+
+  test('same sender and subject (ignoring Re:/Fwd:) threads into their open ticket; a closed one or another subject does not', async () => {
+    const email = `threads-${uniqueSuffix()}@example.com`
+    const first = await importMail(mail({ fromEmail: email, subject: 'Refund for order' }))
+    const again = await importMail(mail({ fromEmail: email, subject: 'RE: Fwd: refund for ORDER', receivedAt: at(10) }))
+    expect(again).toMatchObject({ outcome: 'updated', ticketId: first.ticketId })
+    const other = await importMail(mail({ fromEmail: email, subject: 'A different question', receivedAt: at(11) }))
+    expect(other.ticketId).not.toBe(first.ticketId)
+    await prisma.ticket.update({ where: { id: first.ticketId }, data: { status: 'closed', closedAt: at(12) } })
+    const afterClose = await importMail(mail({ fromEmail: email, subject: 'Re: Refund for order', receivedAt: at(13) }))
+    expect(afterClose.outcome).toBe('created')
+  })
+
+  test('an order number mentioned only in the body is linked', async () => {
+    const { order } = await createOrder(prisma, { number: `#8${String(Date.now()).slice(-6)}` })
+    const result = await importMail(mail({ body: `Hello, about my order ${order.number}, it is late.` }))
+    expect(result.orderId).toBe(order.id)
+  })
+
+  test('an answer to the satisfaction survey on a solved ticket rates it and does not reopen it; other text reopens', async () => {
+    const first = await importMail(mail())
+    const ticket = await prisma.ticket.update({ where: { id: first.ticketId }, data: { status: 'solved', solvedAt: at(1) }, select: { externalId: true, requesterEmail: true } })
+    const rated = await importMail(mail({ threadId: ticket.externalId!, fromEmail: ticket.requesterEmail, body: '4 - quick and kind\n\nSam', receivedAt: at(2) }))
+    expect(rated).toMatchObject({ outcome: 'updated', csatRating: 4, reopened: false })
+    expect(await prisma.ticket.findUniqueOrThrow({ where: { id: first.ticketId } })).toMatchObject({ status: 'solved', csatRating: 4, csatAt: at(2) })
+    const more = await importMail(mail({ threadId: ticket.externalId!, fromEmail: ticket.requesterEmail, body: 'Actually, one more thing…', receivedAt: at(3) }))
+    expect(more).toMatchObject({ reopened: true, csatRating: null })
+  })
+
+  test('parseCsatRating and normalizeSubject', () => {
+    expect(['5', '3/5 ok', '2 - slow', '1.', ' 4\nthanks'].map(parseCsatRating)).toEqual([5, 3, 2, 1, 4])
+    expect(['6', '10 out of 10', 'thanks 5', '', '0'].map(parseCsatRating)).toEqual([null, null, null, null, null])
+    expect(normalizeSubject('Re: FW: Where is it? [OD-0123456789ab]')).toBe('where is it?')
   })
 })

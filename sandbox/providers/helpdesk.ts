@@ -5,7 +5,8 @@ import type { ProviderModule, SandboxContext } from './types.ts'
 
 /**
  * The helpdesk mailbox: inbound customer messages (about a third mention an order: one the storefront created, or
- * one of OpsDeck's demo orders #100001–#101500) and outbound replies on a thread.
+ * one of OpsDeck's demo orders #100001–#101500) and outbound replies on a thread. A reply carrying OpsDeck's
+ * satisfaction survey is answered by the customer shortly after, on the same thread, with a rating 1–5.
  */
 
 export type Message = {
@@ -50,6 +51,15 @@ const SnapshotSchema = z.object({
   threads: z.array(z.tuple([z.string(), z.array(z.object({ id: z.string() }).passthrough())])),
 })
 
+/**
+ * OpsDeck's satisfaction survey carries this marker (app/models/ticket.server.ts CSAT_MARKER); the sandbox's customer
+ * answers it on the thread with a rating, as a person would by replying "5".
+ */
+const CSAT_MARKER = '[csat-survey]'
+/** How soon the simulated customer answers a survey (after the reply's own answer has gone back). */
+const CSAT_ANSWER_DELAY_MS = 200
+const CSAT_ANSWERS = ['5', '5 - quick and friendly, thank you', '4', '4 - sorted, thanks', '3', '2 - took a while', '1'] as const
+
 export type HelpdeskProvider = ProviderModule & {
   messages: Map<string, Message>
   /** A new inbound message (webhook sent). `orderNumber`: force that order number; null: about no order. */
@@ -66,6 +76,26 @@ export function createHelpdesk(ctx: SandboxContext, storefrontNumbers: () => str
     const ours = storefrontNumbers()
     if (ours.length > 0 && faker.number.float() < 0.6) return faker.helpers.arrayElement(ours)
     return `#${faker.number.int({ min: 100_001, max: 101_500 })}`
+  }
+
+  /** The customer answers OpsDeck's survey on the same thread (webhook sent), keeping the subject's reply token. */
+  function answerSurvey(threadId: string, subject: string) {
+    const first = [...messages.values()].find((message) => message.thread_id === threadId)
+    if (!first) return
+    const at = iso(ctx.now())
+    const answer = faker.helpers.weightedArrayElement(CSAT_ANSWERS.map((value, index) => ({ value, weight: [5, 3, 3, 2, 1, 1, 1][index]! })))
+    const message: Message = {
+      id: newId('msg'),
+      thread_id: threadId,
+      from: first.from,
+      subject: /^re:/i.test(subject) ? subject : `Re: ${subject}`,
+      body: `${answer}\n\n${first.from.name}`,
+      order_number: null,
+      received_at: at,
+      updated_at: at,
+    }
+    messages.set(message.id, message)
+    ctx.emit('helpdesk', 'message.received', message)
   }
 
   return {
@@ -112,6 +142,7 @@ export function createHelpdesk(ctx: SandboxContext, storefrontNumbers: () => str
           if (!thread) throw new HttpError(404, 'not_found', `no thread ${input.thread_id}`)
           const reply: Reply = { id: newId('rpl'), thread_id: input.thread_id, reference: input.reference, sent_at: iso(ctx.now()) }
           thread.replies.push(reply)
+          if (input.body.includes(CSAT_MARKER)) setTimeout(() => answerSurvey(input.thread_id, input.subject), CSAT_ANSWER_DELAY_MS).unref()
           return { status: 201, body: reply }
         },
       },

@@ -16,6 +16,7 @@ export function toMessageInput(message: HelpdeskMessage): HelpdeskMessageInput {
 
 /** Mail clients thread on the subject too: a reply keeps it, with one "Re: ". */
 export function replySubject(subject: string) {
-  const trimmed = subject.trim() || '(no subject)'
+  // A subject that already carries a reply token ("… [OD-…]") is answered without it; the caller adds the current one.
+  const trimmed = subject.replace(/\s*\[OD-[a-f0-9]{12}\]/gi, '').trim() || '(no subject)'
   return /^re:/i.test(trimmed) ? trimmed : `Re: ${trimmed}`
 }

@@ -1,0 +1,39 @@
+import { useEffect } from 'react'
+import type { TicketsChanged } from './events.ts'
+import { useSocket, useSocketEvent } from './socket-provider.tsx'
+import { useIdleRevalidate } from './use-idle-revalidate.ts'
+
+/**
+ * Re-reads the page when tickets change (server/realtime.tickets.ts `tickets.changed`), without interrupting a
+ * navigation (useIdleRevalidate). `scope`: 'list' follows every ticket (room TICKETS_FEED_ROOM: the list's rows and
+ * view counts); a ticket id follows that ticket only (its page joined `ticket:<id>` with `tickets.view`, see
+ * useTicketPresence). Re-subscribes after a reconnect and re-reads once then (signals may have been missed).
+ */
+export function useTicketFeed(scope: 'list' | { ticketId: string }, onChange?: (signal: TicketsChanged) => void) {
+  const socket = useSocket()
+  const revalidate = useIdleRevalidate()
+  const list = scope === 'list'
+  const ticketId = list ? null : scope.ticketId
+
+  useEffect(() => {
+    if (!socket || !list) return
+    let first = true
+    const subscribe = () => {
+      socket.emit('tickets.subscribe', {}, () => {})
+      if (!first) revalidate()
+      first = false
+    }
+    if (socket.connected) subscribe()
+    socket.on('connect', subscribe)
+    return () => {
+      socket.off('connect', subscribe)
+      if (socket.connected) socket.emit('tickets.unsubscribe', {}, () => {})
+    }
+  }, [socket, list, revalidate])
+
+  useSocketEvent('tickets.changed', (signal) => {
+    if (ticketId && !signal.many && !signal.ids.includes(ticketId) && !signal.newIds.includes(ticketId)) return
+    onChange?.(signal)
+    revalidate()
+  })
+}
