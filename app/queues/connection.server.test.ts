@@ -81,7 +81,7 @@ test('scheduleSystemJobs registers the heartbeat every HEARTBEAT_SECONDS and the
   const schedulers = await getSystemQueue().getJobSchedulers()
   // One scheduler per id however often it is registered.
   expect(schedulers.map((scheduler) => scheduler.key).sort()).toEqual(
-    [HEARTBEAT_SCHEDULER_ID, 'system:breaker-probe', 'system:inbox-relay', 'system:outbox-relay'].sort(),
+    [HEARTBEAT_SCHEDULER_ID, 'system:breaker-probe', 'system:inbox-relay', 'system:outbox-relay', 'system:inventory-reconcile'].sort(),
   )
   expect(schedulers.find((scheduler) => scheduler.key === HEARTBEAT_SCHEDULER_ID)).toMatchObject({
     name: 'heartbeat',

@@ -18,6 +18,8 @@ export const SystemJobSchemas = {
   'inbox-relay': z.object({}).strict(),
   /** Every ~2 s: probes open circuit breakers whose wait is over (their own queues are paused). */
   'breaker-probe': z.object({}).strict(),
+  /** Every INVENTORY_RECONCILE_EVERY_MS: recompute reserved stock from open reservations, repair and report drift. */
+  'inventory-reconcile': z.object({}).strict(),
 } as const
 
 export type SystemJobName = keyof typeof SystemJobSchemas
@@ -27,6 +29,7 @@ export const HEARTBEAT_SCHEDULER_ID = 'system:heartbeat'
 export const OUTBOX_RELAY_EVERY_MS = 2_000
 export const INBOX_RELAY_EVERY_MS = 5_000
 export const BREAKER_PROBE_EVERY_MS = 2_000
+export const INVENTORY_RECONCILE_EVERY_MS = 10 * 60_000
 
 export function getSystemQueue() {
   return createQueue<SystemJobData>(SYSTEM_QUEUE)
@@ -63,6 +66,7 @@ export async function scheduleSystemJobs() {
     ['outbox-relay', OUTBOX_RELAY_EVERY_MS],
     ['inbox-relay', INBOX_RELAY_EVERY_MS],
     ['breaker-probe', BREAKER_PROBE_EVERY_MS],
+    ['inventory-reconcile', INVENTORY_RECONCILE_EVERY_MS],
   ] as const
   for (const [name, every] of housekeeping) {
     await getSystemQueue().upsertJobScheduler(

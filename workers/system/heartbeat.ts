@@ -10,6 +10,7 @@ import {
 import type { IntegrationKey } from '#app/generated/prisma/enums.ts'
 import type { Logger } from '#app/utils/logger.server.ts'
 import type { Connector } from '#workers/integrations/shared/connector.ts'
+import { runInventoryReconcile } from './inventory-reconcile.ts'
 import { runBreakerProbe, runInboxRelay, runOutboxRelay } from './sync.ts'
 
 /**
@@ -37,6 +38,8 @@ export function createSystemProcessor(instance: HeartbeatInput, log: Logger, con
         return runInboxRelay(log)
       case 'breaker-probe':
         return runBreakerProbe(connectors, log)
+      case 'inventory-reconcile':
+        return runInventoryReconcile(log)
     }
   }
 }
