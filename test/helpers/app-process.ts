@@ -117,7 +117,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
     if (options.seed === 'demo') {
       const seedFile = path.join(ROOT, 'prisma', 'seed.ts')
       if (!existsSync(seedFile)) throw new Error('startApp({ seed: "demo" }): prisma/seed.ts does not exist yet')
-      const seed = spawnNode('seed', 'prisma/seed.ts', { ...baseEnv(), DATABASE_URL: databaseUrl, NODE_ENV: 'test' }, write)
+      // The seed parses the app's configuration like any process (it replays SLA clocks through the engine).
+      const seed = spawnNode('seed', 'prisma/seed.ts', { ...baseEnv(), DATABASE_URL: databaseUrl, SESSION_SECRET, NODE_ENV: 'test' }, write)
       const code = await exitOf(seed)
       if (code !== 0) throw new Error(`demo seed exited with ${code}`)
     }
