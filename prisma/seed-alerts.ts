@@ -1,5 +1,5 @@
 import { fakeId, type Faker } from '#test/factories/faker.ts'
-import { alertMessage } from '#app/models/alert.server.ts'
+import { alertMessage } from '#app/models/alert-rules.ts'
 
 /**
  * Demo alert rules (issue 7), one per kind the issue names, on the metrics the pipeline records
@@ -25,7 +25,7 @@ export function demoAlerting(f: Faker, now: Date, { createdById, acknowledgedByI
       fingerprint: 'integration=carrier',
       status: 'resolved' as const,
       value: 0,
-      message: alertMessage({ ...down, scope: {} }, 0, 'integration=carrier'),
+      message: alertMessage(down, 0, 'integration=carrier'),
       firedAt: new Date(now.getTime() - 40 * MINUTE),
       acknowledgedAt: new Date(now.getTime() - 35 * MINUTE),
       acknowledgedById,

@@ -214,3 +214,26 @@ export function ruleFormValues(form: Record<string, unknown>): AlertRuleFormValu
 
 /** What the create/edit actions answer when they refuse (status 400/404/409). */
 export type AlertRuleActionData = { fieldErrors: Partial<Record<AlertRuleField, string>>; values: AlertRuleFormValues; formError?: string }
+
+const CONDITION_WORDS: Record<AlertConditionName, string> = {
+  gt: 'above',
+  gte: 'at or above',
+  lt: 'below',
+  lte: 'at or below',
+  eq: 'equal to',
+}
+
+function formatValue(value: number) {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)))
+}
+
+/** The alert's message: `<rule>: <metric>{<labels>} is <value>, above the threshold <t> for <duration>`. */
+export function alertMessage(
+  rule: { name: string; metric: string; condition: AlertConditionName; threshold: number; durationSeconds: number },
+  value: number,
+  fingerprint: string,
+) {
+  const subject = fingerprint ? `${rule.metric}{${fingerprint}}` : rule.metric
+  const duration = rule.durationSeconds > 0 ? `for ${durationInWords(rule.durationSeconds)}` : 'in the last minute'
+  return `${rule.name}: ${subject} is ${formatValue(value)}, ${CONDITION_WORDS[rule.condition]} the threshold ${formatValue(rule.threshold)} ${duration}`
+}

@@ -3,10 +3,10 @@ import type { AlertCondition, AlertSeverity, AlertStatus, Prisma } from '#app/ge
 import { Histogram } from '#app/metrics/histogram.ts'
 import type { AlertsChanged } from '#app/realtime/events.ts'
 import { prisma, type Db } from '#app/utils/db.server.ts'
-import { durationInWords } from './alert-rules.ts'
+import { alertMessage, durationInWords } from './alert-rules.ts'
 import { recordAudit } from './audit.server.ts'
 
-export { durationInWords }
+export { alertMessage, durationInWords }
 
 /**
  * Alert rules and alerts (issue 7): evaluation of every enabled rule against minute rollups, de-duplicated firing,
@@ -118,24 +118,6 @@ export function conditionHolds(condition: AlertCondition, value: number, thresho
     case 'eq':
       return value === threshold
   }
-}
-
-const CONDITION_WORDS: Record<AlertCondition, string> = {
-  gt: 'above',
-  gte: 'at or above',
-  lt: 'below',
-  lte: 'at or below',
-  eq: 'equal to',
-}
-
-function formatValue(value: number) {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)))
-}
-
-export function alertMessage(rule: AlertRuleForEvaluation, value: number, fingerprint: string) {
-  const subject = fingerprint ? `${rule.metric}{${fingerprint}}` : rule.metric
-  const duration = rule.durationSeconds > 0 ? `for ${durationInWords(rule.durationSeconds)}` : 'in the last minute'
-  return `${rule.name}: ${subject} is ${formatValue(value)}, ${CONDITION_WORDS[rule.condition]} the threshold ${formatValue(rule.threshold)} ${duration}`
 }
 
 /** Minutes a rule's condition must hold (the window), at least one. */
