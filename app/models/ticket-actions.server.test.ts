@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
+import { ALWAYS_OPEN } from './sla/business-hours.ts'
+import { getTicketSlaSummary } from './ticket-sla.server.ts'
 import { createCustomer, createOrder, createTicket, createUser } from '#test/factories/index.ts'
 import {
   assignTicket,
@@ -172,5 +174,26 @@ describe('bulk and round-robin', () => {
     // Already assigned: nothing to do.
     expect(await autoAssignTickets([tickets[0]!.id], agents)).toEqual([])
     expect(await autoAssignTickets([tickets[0]!.id], [])).toEqual([])
+  })
+})
+
+describe('SLA clocks move with the actions (the SLA engine, app/models/sla)', () => {
+  test('created starts first response and resolution; a public reply meets first response; pending pauses; the summary shows it', async () => {
+    await prisma.slaPolicy.create({
+      data: { name: 'Everything', priority: null, tag: null, firstResponseMinutes: 60, nextResponseMinutes: 120, resolutionMinutes: 24 * 60, calendar: ALWAYS_OPEN as object, position: 0 },
+    })
+    const at = new Date()
+    const created = await createTicketFromUi({ requesterEmail: `sla-${Date.now()}@example.com`, requesterName: 'Sla Person', subject: 'Clock', body: 'tick', priority: 'normal', channel: 'phone', tags: [] }, { actor: sam, now: at })
+    let summary = (await getTicketSlaSummary([created.id], at)).get(created.id)!
+    expect(summary).toMatchObject({ metric: 'first_response', paused: false, breached: false })
+    expect(summary.dueAt!.getTime()).toBe(at.getTime() + 60 * 60_000)
+
+    const later = new Date(at.getTime() + 5 * 60_000)
+    await replyToTicket(created.id, { kind: 'public_reply', body: 'Hello', setStatus: 'pending', lastSeenMessageId: await lastMessageId(created.id) }, { actor: sam, now: later })
+    const clocks = await prisma.appliedSla.findMany({ where: { ticketId: created.id }, select: { metric: true, satisfiedAt: true, pausedAt: true } })
+    expect(clocks.find((clock) => clock.metric === 'first_response')?.satisfiedAt).toEqual(later)
+    expect(clocks.find((clock) => clock.metric === 'resolution')?.pausedAt).toEqual(later)
+    summary = (await getTicketSlaSummary([created.id], later)).get(created.id)!
+    expect(summary).toMatchObject({ paused: true, dueAt: null })
   })
 })

@@ -4,13 +4,15 @@ import { addOutboxMessage, dispatchOutbox } from '#app/models/outbox.server.ts'
 import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { hasPermission, ROLES, type Permission, type Role } from '#app/utils/permissions.ts'
 import { getActiveMacro } from './macro.server.ts'
+import { recordTicketSlaEvent } from './sla/ticket-sla.server.ts'
 import { csatSurveyBody, findOrCreateRequester, HELPDESK_SOURCE } from './ticket.server.ts'
 import { statusChangeRefusal, TICKET_BULK_MAX, UNSOLVED_STATUSES, type TicketPriorityValue, type TicketStatusValue } from './ticket-rules.ts'
 
 /**
  * Every change a person makes to a ticket: one transaction each, the ticket row locked (`FOR UPDATE`), a version
- * check where two people could overwrite each other (status, priority, assignee, order link), an audit entry, and
- * the outbound mail as an outbox row in the same transaction (app/models/outbox.server.ts). Live signals need no
+ * check where two people could overwrite each other (status, priority, assignee, order link), an audit entry, the
+ * SLA clocks moved by the SLA engine (app/models/sla/ticket-sla.server.ts recordTicketSlaEvent), and the outbound
+ * mail as an outbox row in the same transaction (app/models/outbox.server.ts). Live signals need no
  * code here: triggers on Ticket/TicketMessage NOTIFY the web processes (migration 20261126130000_support_desk).
  *
  * Replies check for collisions: the form carries the last message the agent saw; a public message someone else
@@ -153,6 +155,7 @@ export async function createTicketFromUi(input: CreateTicketInput, ctx: Ctx): Pr
       select: { id: true, number: true },
     })
     await tx.ticketMessage.create({ data: { ticketId: ticket.id, kind: 'public_reply', fromCustomer: true, body: input.body, createdAt: now } })
+    await recordTicketSlaEvent(tx, { ticketId: ticket.id, kind: 'created', at: now })
     await recordAudit(tx, {
       actorId: ctx.actor.id,
       action: 'create:ticket',
@@ -242,6 +245,10 @@ export async function replyToTicket(ticketId: string, input: ReplyInput, ctx: Ct
       },
       select: { id: true },
     })
+    // The SLA clocks move with the reply (first/next response met) and the status it leaves (one call is enough).
+    if (isPublic) await recordTicketSlaEvent(tx, { ticketId, kind: 'agent_public_reply', at: now })
+    else if (status.status) await recordTicketSlaEvent(tx, { ticketId, kind: 'status_changed', at: now })
+    else if (tagsAdded.length > 0) await recordTicketSlaEvent(tx, { ticketId, kind: 'priority_or_tags_changed', at: now })
     const mailed = isPublic && hasMailThread(ticket)
     if (mailed) outbox.push(await addOutboxMessage(tx, { topic: 'helpdesk.reply', payload: { ticketMessageId: message.id }, idempotencyKey: `helpdesk-reply-${message.id}` }))
     if (status.status === 'solved') await sendCsatSurvey(tx, ticket, new Date(now.getTime() + 1), outbox)
@@ -265,6 +272,7 @@ async function change(
   ctx: Ctx,
   expectedVersion: number | undefined,
   action: string,
+  slaEvent: 'status_changed' | 'priority_or_tags_changed' | null,
   apply: (ticket: LockedTicket, tx: Tx, now: Date, outbox: bigint[]) => Promise<{ data: Prisma.TicketUpdateInput; before: Prisma.InputJsonValue; after: Prisma.InputJsonValue } | null>,
 ) {
   requirePermission(ctx.actor, 'update:ticket')
@@ -274,13 +282,14 @@ async function change(
     const changed = await apply(ticket, tx, now, outbox)
     if (!changed) return { changed: false, version: ticket.version }
     const updated = await tx.ticket.update({ where: { id: ticketId }, data: { ...changed.data, version: { increment: 1 } }, select: { version: true } })
+    if (slaEvent) await recordTicketSlaEvent(tx, { ticketId, kind: slaEvent, at: now })
     await recordAudit(tx, { actorId: ctx.actor.id, action, entityType: 'ticket', entityId: ticketId, before: changed.before, after: changed.after, requestId: ctx.requestId })
     return { changed: true, version: updated.version }
   })
 }
 
 export function setTicketStatus(ticketId: string, to: TicketStatusValue, expectedVersion: number | undefined, ctx: Ctx) {
-  return change(ticketId, ctx, expectedVersion, 'update:ticket.status', async (ticket, tx, now, outbox) => {
+  return change(ticketId, ctx, expectedVersion, 'update:ticket.status', 'status_changed', async (ticket, tx, now, outbox) => {
     const data = statusData(ticket, to, now)
     if (!data.status) return null
     if (to === 'solved') await sendCsatSurvey(tx, ticket, now, outbox)
@@ -289,14 +298,14 @@ export function setTicketStatus(ticketId: string, to: TicketStatusValue, expecte
 }
 
 export function setTicketPriority(ticketId: string, priority: TicketPriorityValue, expectedVersion: number | undefined, ctx: Ctx) {
-  return change(ticketId, ctx, expectedVersion, 'update:ticket.priority', async (ticket) =>
+  return change(ticketId, ctx, expectedVersion, 'update:ticket.priority', 'priority_or_tags_changed', async (ticket) =>
     ticket.priority === priority ? null : { data: { priority: priority as TicketPriority }, before: { priority: ticket.priority }, after: { priority } },
   )
 }
 
 /** Adds and removes tags (a delta: it cannot overwrite anyone's change, so it carries no version). */
 export function setTicketTags(ticketId: string, input: { add: string[]; remove: string[] }, ctx: Ctx) {
-  return change(ticketId, ctx, undefined, 'update:ticket.tags', async (ticket) => {
+  return change(ticketId, ctx, undefined, 'update:ticket.tags', 'priority_or_tags_changed', async (ticket) => {
     const next = [...ticket.tags.filter((tag) => !input.remove.includes(tag)), ...input.add.filter((tag) => !ticket.tags.includes(tag))]
     if (next.length > 20) throw new TicketActionError(400, 'A ticket has at most 20 tags.', 'add')
     if (next.length === ticket.tags.length && next.every((tag) => ticket.tags.includes(tag))) return null
@@ -324,7 +333,7 @@ async function requireAgent(tx: Tx, userId: string) {
 }
 
 export function assignTicket(ticketId: string, assigneeId: string | null, expectedVersion: number | undefined, ctx: Ctx) {
-  return change(ticketId, ctx, expectedVersion, 'assign:ticket', async (ticket, tx) => {
+  return change(ticketId, ctx, expectedVersion, 'assign:ticket', null, async (ticket, tx) => {
     if (assigneeId) await requireAgent(tx, assigneeId)
     if (ticket.assigneeId === assigneeId) return null
     return { data: { assignee: assigneeId ? { connect: { id: assigneeId } } : { disconnect: true } }, before: { assigneeId: ticket.assigneeId }, after: { assigneeId } }
@@ -332,7 +341,7 @@ export function assignTicket(ticketId: string, assigneeId: string | null, expect
 }
 
 export function linkTicketOrder(ticketId: string, orderNumber: string, expectedVersion: number | undefined, ctx: Ctx) {
-  return change(ticketId, ctx, expectedVersion, 'link:ticket.order', async (ticket, tx) => {
+  return change(ticketId, ctx, expectedVersion, 'link:ticket.order', null, async (ticket, tx) => {
     const order = await tx.order.findUnique({ where: { number: orderNumber }, select: { id: true, number: true } })
     if (!order) throw new TicketActionError(400, `There is no order ${orderNumber}.`, 'orderNumber')
     if (ticket.orderId === order.id) return null
@@ -341,7 +350,7 @@ export function linkTicketOrder(ticketId: string, orderNumber: string, expectedV
 }
 
 export function unlinkTicketOrder(ticketId: string, expectedVersion: number | undefined, ctx: Ctx) {
-  return change(ticketId, ctx, expectedVersion, 'unlink:ticket.order', async (ticket) =>
+  return change(ticketId, ctx, expectedVersion, 'unlink:ticket.order', null, async (ticket) =>
     ticket.orderId ? { data: { order: { disconnect: true } }, before: { orderId: ticket.orderId }, after: { orderId: null } } : null,
   )
 }

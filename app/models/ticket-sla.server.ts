@@ -1,26 +1,28 @@
+import { getTicketSlaStatus } from '#app/models/sla/ticket-sla.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 
 /**
- * The SLA figures the tickets list and page show, per ticket: the nearest unmet target that is running (its due
- * time), whether a target is paused (pending / on hold), and whether one is breached. Read from the SLA engine's
- * clocks (AppliedSla rows: app/models/sla/); one query for a whole page of tickets.
+ * The SLA figures the tickets list and page show, per ticket, from the SLA engine's clocks
+ * (app/models/sla/ticket-sla.server.ts getTicketSlaStatus): the nearest running, unpaused target (its deadline and
+ * metric), whether a target is paused (pending / on hold), and whether one is breached. One query per page.
  */
-export type TicketSlaSummary = { dueAt: Date | null; paused: boolean; breached: boolean }
+export type TicketSlaSummary = { dueAt: Date | null; metric: string | null; paused: boolean; breached: boolean }
 
-export async function getTicketSlaSummary(ticketIds: string[]): Promise<Map<string, TicketSlaSummary>> {
+export async function getTicketSlaSummary(ticketIds: string[], now = new Date()): Promise<Map<string, TicketSlaSummary>> {
   const summaries = new Map<string, TicketSlaSummary>()
   if (ticketIds.length === 0) return summaries
-  const clocks = await prisma.appliedSla.findMany({
-    where: { ticketId: { in: ticketIds }, satisfiedAt: null },
-    select: { ticketId: true, dueAt: true, pausedAt: true, breachedAt: true },
-  })
-  for (const clock of clocks) {
-    if (!clock.ticketId) continue
-    const summary = summaries.get(clock.ticketId) ?? { dueAt: null, paused: false, breached: false }
-    if (clock.pausedAt) summary.paused = true
-    else if (!summary.dueAt || clock.dueAt < summary.dueAt) summary.dueAt = clock.dueAt
-    if (clock.breachedAt) summary.breached = true
-    summaries.set(clock.ticketId, summary)
+  for (const [ticketId, clocks] of await getTicketSlaStatus(prisma, ticketIds, now)) {
+    const summary: TicketSlaSummary = { dueAt: null, metric: null, paused: false, breached: false }
+    for (const clock of clocks) {
+      if (clock.satisfiedAt) continue
+      if (clock.breachedAt || (!clock.pausedAt && clock.dueAt <= now)) summary.breached = true
+      if (clock.pausedAt) summary.paused = true
+      else if (!summary.dueAt || clock.dueAt < summary.dueAt) {
+        summary.dueAt = clock.dueAt
+        summary.metric = clock.metric
+      }
+    }
+    summaries.set(ticketId, summary)
   }
   return summaries
 }

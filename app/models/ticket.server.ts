@@ -1,6 +1,7 @@
 import type { TicketStatus } from '#app/generated/prisma/enums.ts'
 import { Prisma } from '#app/generated/prisma/client.ts'
 import type { Db } from '#app/utils/db.server.ts'
+import { recordTicketSlaEvent } from './sla/ticket-sla.server.ts'
 import type { ApplyOutcome } from './payment.server.ts'
 
 /**
@@ -203,6 +204,8 @@ export async function importHelpdeskMessage(tx: Prisma.TransactionClient, input:
       select: { id: true },
     })
   }
+  // SLA: a new ticket starts its clocks; a customer message (re)starts next response and applies the status it left.
+  await recordTicketSlaEvent(tx, { ticketId: ticket.id, kind: isNew ? 'created' : 'customer_message', at: input.receivedAt })
   return { outcome: isNew ? 'created' : 'updated', ticketId: ticket.id, customerId: customer.id, orderId, ticketMessageId: message.id, reopened: reopen, csatRating }
 }
 

@@ -106,8 +106,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   invariantResponse(page, `There is no ticket with id “${id}”. It may have been deleted, or the link is wrong — find it on the tickets list.`, { status: 404 })
   const canUpdate = hasPermission(user.role, 'update:ticket')
   const [macros, agents, sla] = await Promise.all([
-    canUpdate ? macrosForTicket(page, user) : Promise.resolve([]),
-    canUpdate ? listTicketAgents() : Promise.resolve([]),
+    canUpdate ? macrosForTicket(page, user) : Promise.resolve([] as Awaited<ReturnType<typeof macrosForTicket>>),
+    canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>),
     getTicketSlaSummary([id]),
   ])
   return json({

@@ -47,7 +47,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (defaultView?.search) throw redirect(`/tickets?${defaultView.search}`)
   const canUpdate = hasPermission(user.role, 'update:ticket')
   const parsed = parseTicketListQuery(url.searchParams)
-  const [counts, agents] = await Promise.all([countTicketViews(viewer, saved.map((view) => ({ id: view.id, search: view.search })), now), canUpdate ? listTicketAgents() : Promise.resolve([])])
+  const [counts, agents] = await Promise.all([countTicketViews(viewer, saved.map((view) => ({ id: view.id, search: view.search })), now), canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>)])
   const savedViews = saved.map((view) => ({ id: view.id, name: view.name, search: view.search, mine: view.mine }))
   if ('errors' in parsed) {
     return json({ ok: false as const, errors: parsed.errors, now: now.toISOString(), counts, saved: savedViews, agents, canUpdate, canCreate: hasPermission(user.role, 'create:ticket') }, { status: 400 })
