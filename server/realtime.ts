@@ -32,6 +32,7 @@ import { hasPermission, type Permission } from '#app/utils/permissions.ts'
 import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
 import { registerAlertFeed } from './realtime.alerts.ts'
 import { registerMetricsRealtime } from './metrics-realtime.ts'
+import { registerSlaSignals } from '#app/models/sla/sla-realtime.server.ts'
 import { registerOrderFeed } from './realtime.order-feed.ts'
 import { registerOrderPresenceHandlers } from './realtime.orders.ts'
 import { registerTicketRealtime } from './realtime.tickets.ts'
@@ -212,6 +213,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
 
   // Live orders (`orders.changed`, the "N new orders" banner) and bulk-operation progress, from Postgres NOTIFY.
   const orderFeed = registerOrderFeed(io, log)
+  // SLA warnings and breaches (`sla.warning` / `sla.breached`), from Postgres NOTIFY.
+  const slaSignals = registerSlaSignals(io, log)
   // Support desk: live ticket signals, round-robin to online agents, viewers and typists per ticket.
   const ticketFeed = registerTicketRealtime(io, log)
   // Live metrics (`metrics.tick` to the /live dashboard) from this process's aggregator; the socket-count gauge.
@@ -229,6 +232,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       clearInterval(sweeper)
       clearInterval(healthTicker)
       await orderFeed.close()
+      await slaSignals.close()
       await ticketFeed.close()
       stopMetrics()
       await alertFeed.close()

@@ -5,8 +5,8 @@ import { createQueue, enqueue } from './connection.server.ts'
 /**
  * The `sla` queue: one delayed job per SLA clock instant (its warning point and its deadline). The payload is the
  * clock's id only; the processor (workers/sla/processor.ts) re-reads the row and decides from its current state, so a
- * job for an instant that has since moved (pause, re-match) is a harmless no-op. The periodic sweep
- * (system job `sla-sweep`) repairs whatever a lost or early job missed. Design: docs/decisions/0007-sla-engine.md.
+ * job for an instant that has since moved (pause, re-match) is a harmless no-op. The periodic `sweep` job (one
+ * scheduler for the deployment) repairs whatever a lost or early job missed. Design: docs/decisions/0007-sla-engine.md.
  */
 export const SLA_QUEUE = 'sla'
 
@@ -38,11 +38,31 @@ export async function enqueueSlaTimer(clockId: string, kind: SlaTimerKind, at: D
   })
 }
 
-export function parseSlaJob(name: string, data: unknown): SlaJobData & { kind: SlaTimerKind } {
+export type SlaJob = ({ kind: SlaTimerKind } & SlaJobData) | { kind: 'sweep' }
+
+export function parseSlaJob(name: string, data: unknown): SlaJob {
+  if (name === 'sweep') return { kind: 'sweep' }
   if (name !== 'warning' && name !== 'deadline') throw new UnrecoverableError(`unknown sla job "${name}"`)
   const result = SlaJobSchema.safeParse(data)
   if (!result.success) {
     throw new UnrecoverableError(`invalid sla payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
   }
   return { ...result.data, kind: name }
+}
+
+export const SLA_SWEEP_SCHEDULER_ID = 'sla-sweep'
+/** How often the sweep runs: the worst-case lateness of a warning or breach whose timer was lost. */
+export const SLA_SWEEP_EVERY_MS = 15_000
+
+/**
+ * Registers (idempotently, from every worker process) the sweep: one scheduler for the deployment, so one sweep per
+ * interval whatever the number of workers.
+ */
+export async function scheduleSlaSweep(everyMs = SLA_SWEEP_EVERY_MS) {
+  await getSlaQueue().upsertJobScheduler(
+    SLA_SWEEP_SCHEDULER_ID,
+    { every: everyMs },
+    // The next sweep is the retry: one attempt, a short history.
+    { name: 'sweep', data: {} as SlaJobData, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
+  )
 }

@@ -327,6 +327,17 @@ describe('pauses (pending / on hold)', () => {
     expect(businessTimeBetween(at('2026-01-05T09:00:00Z'), at('2026-01-05T17:00:00Z'), LONDON, running)).toBe(H)
   })
 
+  test('a pause across a DST change (London fall back, Sun 25 Oct 2026) removes local open hours on both sides', () => {
+    // Fri 23 Oct 09:00 BST (08:00Z) + 16 h; paused Fri 16:00 BST (15:00Z) → Tue 27 Oct 10:00 GMT (10:00Z).
+    // Counted: Fri 09–16 (7 h). Paused: Fri 16–17, Mon 26 (09:00–17:00 GMT), Tue 09–10. Remaining 9 h: Tue 10–17 (7 h),
+    // Wed 09:00–11:00 GMT → Wed 28 Oct 11:00Z.
+    const pauses = [p('2026-10-23T15:00:00Z', '2026-10-27T10:00:00Z')]
+    expect(iso(addBusinessTime(at('2026-10-23T08:00:00Z'), 16 * H, LONDON, pauses))).toBe('2026-10-28T11:00:00.000Z')
+    expect(businessTimeBetween(at('2026-10-23T08:00:00Z'), at('2026-10-28T11:00:00Z'), LONDON, pauses)).toBe(16 * H)
+    // The paused business time is 1 h (Fri) + 8 h (Mon) + 1 h (Tue), each in its own offset.
+    expect(businessTimeBetween(at('2026-10-23T15:00:00Z'), at('2026-10-27T10:00:00Z'), LONDON)).toBe(10 * H)
+  })
+
   test('a pause that ends before it starts is rejected', () => {
     const backwards = [p('2026-01-05T11:00:00Z', '2026-01-05T10:00:00Z')]
     expect(() => addBusinessTime(at('2026-01-05T09:00:00Z'), H, LONDON, backwards)).toThrow(/ends .* before it starts/)

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomUUID } from 'node:crypto'
 import type { SlaEventKind, SlaMetric } from '#app/generated/prisma/enums.ts'
 import { enqueueSlaTimer } from '#app/queues/sla.server.ts'
 import type { SlaSignal } from '#app/realtime/events.ts'
@@ -17,7 +17,7 @@ import { computeDeadlines, parseCalendar, parseStoredPauses, remainingMinutes, t
  * - Every change schedules the clock's timers (delayed `sla` jobs at the warning point and the deadline, with
  *   deterministic ids) inside the caller's transaction; the job re-reads the row, so a job for an instant that moved
  *   or a rolled-back change does nothing. A lost or early job (Redis lost, enqueue failed, the process died at the
- *   commit) is repaired by `sweepSlaClocks`, run every SLA_SWEEP_EVERY_MS by the worker.
+ *   commit) is repaired by `sweepSlaClocks`, run every SLA_SWEEP_EVERY_MS (app/queues/sla.server.ts) by the worker.
  * - Warnings and breaches set `warnedAt` / `breachedAt` (the instant itself, not when it was noticed), append an
  *   SlaEvent and NOTIFY `opsdeck_sla` in the same transaction; the web process turns that into `sla.warning` /
  *   `sla.breached` socket signals (sla-realtime.server.ts).
@@ -122,54 +122,144 @@ export async function lockSubjectClocks(tx: Prisma.TransactionClient, subjectTyp
   return records.map(toClock)
 }
 
-// ─── Changes to one locked clock (the engine's only writes) ─────────────────────────────────────────────────────
+// ─── Where changes go ────────────────────────────────────────────────────────────────────────────────────────────
 
-async function recordEvent(tx: Prisma.TransactionClient, clock: Clock, kind: SlaEventKind, at: Date) {
-  await tx.slaEvent.create({
-    data: {
-      appliedSlaId: clock.id,
-      ticketId: clock.ticketId,
-      subjectType: clock.subjectType,
-      subjectId: clock.subjectId,
-      metric: clock.metric,
-      kind,
-      at,
-      dueAt: clock.dueAt,
-      policyId: clock.policyId,
-    },
-  })
+/**
+ * The engine's writes, behind one interface: `dbWriter(tx)` (the app: rows, events, NOTIFY and timer jobs as each
+ * change happens) or `memoryWriter()` (the demo seed: everything collected, then inserted set-based).
+ */
+export interface ClockWriter {
+  insert(clock: Omit<Clock, 'id'>): Promise<Clock>
+  update(clock: Clock): Promise<void>
+  remove(clock: Clock): Promise<void>
+  event(clock: Clock, kind: SlaEventKind, at: Date): Promise<void>
+  signal(clock: Clock, kind: 'warning' | 'breached', at: Date): Promise<void>
+  timers(clock: Clock): Promise<void>
 }
+
+function eventRow(clock: Clock, kind: SlaEventKind, at: Date): Prisma.SlaEventCreateManyInput {
+  return {
+    appliedSlaId: clock.id,
+    ticketId: clock.ticketId,
+    subjectType: clock.subjectType,
+    subjectId: clock.subjectId,
+    metric: clock.metric,
+    kind,
+    at,
+    dueAt: clock.dueAt,
+    policyId: clock.policyId,
+  }
+}
+
+function clockRow(clock: Omit<Clock, 'id'>) {
+  return {
+    policyId: clock.policyId,
+    ticketId: clock.ticketId,
+    subjectType: clock.subjectType,
+    subjectId: clock.subjectId,
+    metric: clock.metric,
+    targetMinutes: clock.targetMinutes,
+    warnAfterMinutes: clock.warnAfterMinutes,
+    calendar: clock.calendar,
+    pauses: toStoredPauses(clock.pauses),
+    startedAt: clock.startedAt,
+    dueAt: clock.dueAt,
+    warningAt: clock.warningAt,
+    pausedAt: clock.pausedAt,
+    pausedMinutes: clock.pausedMinutes,
+    warnedAt: clock.warnedAt,
+    breachedAt: clock.breachedAt,
+    satisfiedAt: clock.satisfiedAt,
+  }
+}
+
+export function dbWriter(tx: Prisma.TransactionClient): ClockWriter {
+  return {
+    async insert(clock) {
+      const { id } = await tx.appliedSla.create({ data: clockRow(clock), select: { id: true } })
+      return { ...clock, id }
+    },
+    async update(clock) {
+      await tx.appliedSla.update({ where: { id: clock.id }, data: { ...clockRow(clock), version: { increment: 1 } }, select: { id: true } })
+    },
+    async remove(clock) {
+      await tx.appliedSla.delete({ where: { id: clock.id }, select: { id: true } })
+    },
+    async event(clock, kind, at) {
+      await tx.slaEvent.create({ data: eventRow(clock, kind, at), select: { id: true } })
+    },
+    async signal(clock, kind, at) {
+      const payload: SlaSignalPayload = {
+        kind,
+        clockId: clock.id,
+        subjectType: clock.subjectType,
+        subjectId: clock.subjectId,
+        ticketId: clock.ticketId,
+        metric: clock.metric,
+        dueAt: clock.dueAt.toISOString(),
+        at: at.toISOString(),
+      }
+      // Delivered by Postgres on commit only, to every web process LISTENing (sla-realtime.server.ts).
+      await tx.$executeRaw`select pg_notify(${SLA_SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`
+    },
+    async timers(clock) {
+      await scheduleClockTimers(clock)
+    },
+  }
+}
+
+/** Collects clocks and events in memory; `flush(tx)` inserts them set-based (no signals, no timer jobs). */
+export function memoryWriter() {
+  const clocks = new Map<string, Clock>()
+  const events: Prisma.SlaEventCreateManyInput[] = []
+  const writer: ClockWriter = {
+    async insert(clock) {
+      const saved = { ...clock, id: randomUUID() }
+      clocks.set(saved.id, saved)
+      return saved
+    },
+    async update(clock) {
+      clocks.set(clock.id, clock)
+    },
+    async remove(clock) {
+      clocks.delete(clock.id)
+      for (const event of events) if (event.appliedSlaId === clock.id) event.appliedSlaId = null
+    },
+    async event(clock, kind, at) {
+      events.push(eventRow(clock, kind, at))
+    },
+    async signal() {},
+    async timers() {},
+  }
+  async function flush(tx: Prisma.TransactionClient) {
+    const rows = [...clocks.values()]
+    for (let i = 0; i < rows.length; i += 2_000) {
+      await tx.appliedSla.createMany({ data: rows.slice(i, i + 2_000).map((c) => ({ id: c.id, ...clockRow(c) })) })
+    }
+    for (let i = 0; i < events.length; i += 5_000) await tx.slaEvent.createMany({ data: events.slice(i, i + 5_000) })
+    return { clocks: rows.length, events: events.length }
+  }
+  return { writer, clocks, flush }
+}
+
+// ─── Changes to one clock (the engine's only state transitions) ────────────────────────────────────────────────
 
 type ClockChanges = Partial<Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar' | 'pauses' | 'startedAt' | 'warnedAt' | 'breachedAt' | 'satisfiedAt'>>
 
-/** Applies `changes`, recomputes the deadlines, writes the row and its event, and (re)schedules its timers. */
-async function saveClock(tx: Prisma.TransactionClient, clock: Clock, changes: ClockChanges, kind: SlaEventKind, at: Date): Promise<Clock> {
+/** The clock with `changes` applied and its deadlines, pause figures and pausedAt recomputed. */
+function withChanges<C extends Omit<Clock, 'id'>>(clock: C, changes: ClockChanges): C {
   const next = { ...clock, ...changes }
   const deadlines = computeDeadlines(next)
   const openPause = next.pauses.find((p) => p.to === null)
-  const saved: Clock = { ...next, dueAt: deadlines.dueAt, warningAt: deadlines.warningAt, pausedMinutes: deadlines.pausedMinutes, pausedAt: openPause?.from ?? null }
-  await tx.appliedSla.update({
-    where: { id: clock.id },
-    data: {
-      policyId: saved.policyId,
-      targetMinutes: saved.targetMinutes,
-      warnAfterMinutes: saved.warnAfterMinutes,
-      calendar: saved.calendar,
-      pauses: toStoredPauses(saved.pauses),
-      startedAt: saved.startedAt,
-      dueAt: saved.dueAt,
-      warningAt: saved.warningAt,
-      pausedAt: saved.pausedAt,
-      pausedMinutes: saved.pausedMinutes,
-      warnedAt: saved.warnedAt,
-      breachedAt: saved.breachedAt,
-      satisfiedAt: saved.satisfiedAt,
-      version: { increment: 1 },
-    },
-    select: { id: true },
-  })
-  await recordEvent(tx, saved, kind, at)
-  await scheduleClockTimers(saved)
+  return { ...next, dueAt: deadlines.dueAt, warningAt: deadlines.warningAt, pausedMinutes: deadlines.pausedMinutes, pausedAt: openPause?.from ?? null }
+}
+
+/** Applies `changes`, writes the row and its event, and (re)schedules its timers. */
+async function saveClock(w: ClockWriter, clock: Clock, changes: ClockChanges, kind: SlaEventKind, at: Date): Promise<Clock> {
+  const saved = withChanges(clock, changes)
+  await w.update(saved)
+  await w.event(saved, kind, at)
+  await w.timers(saved)
   return saved
 }
 
@@ -177,80 +267,90 @@ export type NewClock = ClockKey & {
   ticketId?: string | null
   policyId?: string | null
   targetMinutes: number
-  /** Default: 75 % of the target. */
-  warning?: { percent: number } | { beforeMinutes: number }
+  /** Business minutes after which to warn; default 75 % of the target. */
+  warnAfterMinutes?: number
   /** Default: ALWAYS_OPEN (real hours). */
   calendar?: BusinessCalendar
   startedAt: Date
 }
 
-async function insertClock(tx: Prisma.TransactionClient, input: NewClock, at: Date): Promise<Clock> {
+async function insertClock(w: ClockWriter, input: NewClock, at: Date): Promise<Clock> {
   if (!Number.isInteger(input.targetMinutes) || input.targetMinutes <= 0) throw new RangeError(`targetMinutes must be a whole number > 0, got ${input.targetMinutes}`)
-  const calendar = parseCalendar(input.calendar ?? ALWAYS_OPEN)
-  const base = {
-    policyId: input.policyId ?? null,
-    ticketId: input.ticketId ?? null,
-    subjectType: input.subjectType,
-    subjectId: input.subjectId,
-    metric: input.metric,
-    targetMinutes: input.targetMinutes,
-    warnAfterMinutes: warnAfterMinutes(input.targetMinutes, input.warning ?? { percent: 75 }),
-    calendar,
-    pauses: [] as Pause[],
-    startedAt: input.startedAt,
-  }
-  const deadlines = computeDeadlines(base)
-  const { id } = await tx.appliedSla.create({
-    data: { ...base, pauses: [], dueAt: deadlines.dueAt, warningAt: deadlines.warningAt },
-    select: { id: true },
-  })
-  const clock: Clock = { ...base, id, dueAt: deadlines.dueAt, warningAt: deadlines.warningAt, pausedAt: null, pausedMinutes: 0, warnedAt: null, breachedAt: null, satisfiedAt: null }
-  await recordEvent(tx, clock, 'started', at)
-  await scheduleClockTimers(clock)
+  const fresh = withChanges(
+    {
+      policyId: input.policyId ?? null,
+      ticketId: input.ticketId ?? null,
+      subjectType: input.subjectType,
+      subjectId: input.subjectId,
+      metric: input.metric,
+      targetMinutes: input.targetMinutes,
+      warnAfterMinutes: input.warnAfterMinutes ?? warnAfterMinutes(input.targetMinutes, { percent: 75 }),
+      calendar: parseCalendar(input.calendar ?? ALWAYS_OPEN),
+      pauses: [] as Pause[],
+      startedAt: input.startedAt,
+      dueAt: input.startedAt,
+      warningAt: null,
+      pausedAt: null,
+      pausedMinutes: 0,
+      warnedAt: null,
+      breachedAt: null,
+      satisfiedAt: null,
+    },
+    {},
+  )
+  const clock = await w.insert(fresh)
+  await w.event(clock, 'started', at)
+  await w.timers(clock)
   return clock
 }
 
 /** Stops a running clock (paused or not) at `at`. A clock stopped after its deadline is breached at the deadline. */
-async function satisfy(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+async function satisfy(w: ClockWriter, clock: Clock, at: Date): Promise<Clock> {
   if (clock.satisfiedAt) return clock
   const pauses = closeOpenPause(clock.pauses, at)
   const { dueAt } = computeDeadlines({ ...clock, pauses })
-  const late = !clock.breachedAt && dueAt < at
-  if (late) await markBreached(tx, { ...clock, pauses, dueAt }, at)
-  return saveClock(tx, clock, { pauses, satisfiedAt: at, ...(late ? { breachedAt: dueAt, warnedAt: clock.warnedAt ?? dueAt } : {}) }, 'satisfied', at)
+  if (!clock.breachedAt && dueAt < at) {
+    const breached = withChanges(clock, { pauses, breachedAt: dueAt, warnedAt: clock.warnedAt ?? clock.warningAt ?? dueAt })
+    await w.event(breached, 'breached', dueAt)
+    await w.signal(breached, 'breached', at)
+    return saveClock(w, breached, { satisfiedAt: at }, 'satisfied', at)
+  }
+  return saveClock(w, clock, { pauses, satisfiedAt: at }, 'satisfied', at)
 }
 
 function closeOpenPause(pauses: readonly Pause[], at: Date): Pause[] {
   return pauses.map((p) => (p.to === null ? { from: p.from, to: at < p.from ? p.from : at } : p))
 }
 
-async function pause(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+async function pause(w: ClockWriter, clock: Clock, at: Date): Promise<Clock> {
   if (clock.satisfiedAt || clock.pausedAt) return clock
-  return saveClock(tx, clock, { pauses: [...clock.pauses, { from: at < clock.startedAt ? clock.startedAt : at, to: null }] }, 'paused', at)
+  return saveClock(w, clock, { pauses: [...clock.pauses, { from: at < clock.startedAt ? clock.startedAt : at, to: null }] }, 'paused', at)
 }
 
-async function resume(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+async function resume(w: ClockWriter, clock: Clock, at: Date): Promise<Clock> {
   if (clock.satisfiedAt || !clock.pausedAt) return clock
-  return saveClock(tx, clock, { pauses: closeOpenPause(clock.pauses, at) }, 'resumed', at)
+  return saveClock(w, clock, { pauses: closeOpenPause(clock.pauses, at) }, 'resumed', at)
 }
 
 /** A stopped clock runs again; the time it was stopped counts as a pause (a solved ticket's resolution clock). */
-async function reopen(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<Clock> {
+async function reopen(w: ClockWriter, clock: Clock, at: Date): Promise<Clock> {
   if (!clock.satisfiedAt) return clock
   const stopped = clock.satisfiedAt < at ? [{ from: clock.satisfiedAt, to: at }] : []
-  return saveClock(tx, clock, { satisfiedAt: null, pauses: [...clock.pauses, ...stopped] }, 'reopened', at)
+  return saveClock(w, clock, { satisfiedAt: null, pauses: [...clock.pauses, ...stopped] }, 'reopened', at)
 }
 
+export type ClockTarget = Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar'>
+
 /** A new run of the same clock from `at` (next response after each customer message): pauses and breach cleared. */
-async function restart(tx: Prisma.TransactionClient, clock: Clock, at: Date, target?: Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar'>): Promise<Clock> {
-  return saveClock(tx, clock, { ...target, startedAt: at, pauses: [], warnedAt: null, breachedAt: null, satisfiedAt: null }, 'restarted', at)
+async function restart(w: ClockWriter, clock: Clock, at: Date, target?: ClockTarget): Promise<Clock> {
+  return saveClock(w, clock, { ...target, startedAt: at, pauses: [], warnedAt: null, breachedAt: null, satisfiedAt: null }, 'restarted', at)
 }
 
 /**
  * Measures a running clock by a new target (a ticket re-matched to another policy), from its original start with its
  * pauses. A warning or breach that the new deadlines put back in the future is cleared (still in the history).
  */
-async function retarget(tx: Prisma.TransactionClient, clock: Clock, target: Pick<Clock, 'policyId' | 'targetMinutes' | 'warnAfterMinutes' | 'calendar'>, at: Date): Promise<Clock> {
+async function retarget(w: ClockWriter, clock: Clock, target: ClockTarget, at: Date): Promise<Clock> {
   const same =
     clock.policyId === target.policyId &&
     clock.targetMinutes === target.targetMinutes &&
@@ -259,7 +359,7 @@ async function retarget(tx: Prisma.TransactionClient, clock: Clock, target: Pick
   if (same || clock.satisfiedAt) return clock
   const next = computeDeadlines({ ...clock, ...target })
   return saveClock(
-    tx,
+    w,
     clock,
     {
       ...target,
@@ -272,32 +372,38 @@ async function retarget(tx: Prisma.TransactionClient, clock: Clock, target: Pick
   )
 }
 
-async function cancel(tx: Prisma.TransactionClient, clock: Clock, at: Date): Promise<void> {
-  await recordEvent(tx, clock, 'cancelled', at)
-  await tx.appliedSla.delete({ where: { id: clock.id }, select: { id: true } })
+async function cancel(w: ClockWriter, clock: Clock, at: Date): Promise<void> {
+  await w.event(clock, 'cancelled', at)
+  await w.remove(clock)
 }
 
-async function markBreached(tx: Prisma.TransactionClient, clock: Clock, detectedAt: Date) {
-  await recordEvent(tx, clock, 'breached', clock.dueAt)
-  await notifySignal(tx, clock, 'breached', detectedAt)
-}
+export type EvaluateOutcome = 'breached' | 'warning' | null
 
-async function notifySignal(tx: Prisma.TransactionClient, clock: Clock, kind: 'warning' | 'breached', at: Date) {
-  const payload: SlaSignalPayload = {
-    kind,
-    clockId: clock.id,
-    subjectType: clock.subjectType,
-    subjectId: clock.subjectId,
-    ticketId: clock.ticketId,
-    metric: clock.metric,
-    dueAt: clock.dueAt.toISOString(),
-    at: at.toISOString(),
+/**
+ * The timer's decision (also the sweep's): at `now`, a running clock past its deadline is breached (at the deadline),
+ * else one past its warning point is warned. A breach without a recorded warning counts as warned too.
+ */
+async function evaluate(w: ClockWriter, clock: Clock, now: Date): Promise<{ clock: Clock; outcome: EvaluateOutcome }> {
+  if (clock.satisfiedAt || clock.pausedAt) return { clock, outcome: null }
+  if (!clock.breachedAt && clock.dueAt <= now) {
+    const breached = { ...clock, breachedAt: clock.dueAt, warnedAt: clock.warnedAt ?? clock.warningAt ?? clock.dueAt }
+    await w.update(breached)
+    await w.event(breached, 'breached', clock.dueAt)
+    await w.signal(breached, 'breached', now)
+    return { clock: breached, outcome: 'breached' }
   }
-  await tx.$executeRaw`select pg_notify(${SLA_SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`
+  if (!clock.warnedAt && !clock.breachedAt && clock.warningAt && clock.warningAt <= now) {
+    const warned = { ...clock, warnedAt: clock.warningAt }
+    await w.update(warned)
+    await w.event(warned, 'warning', clock.warningAt)
+    await w.signal(warned, 'warning', now)
+    return { clock: warned, outcome: 'warning' }
+  }
+  return { clock, outcome: null }
 }
 
-/** The engine's internal operations on locked clocks, for the ticket rules (ticket-sla.server.ts). */
-export const clockOps = { insertClock, satisfy, pause, resume, reopen, restart, retarget, cancel }
+/** The engine's operations on locked clocks, for the ticket rules (ticket-sla.server.ts) and the demo seed. */
+export const clockOps = { insertClock, satisfy, pause, resume, reopen, restart, retarget, cancel, evaluate }
 
 // ─── Timers ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -306,7 +412,7 @@ export const clockOps = { insertClock, satisfy, pause, resume, reopen, restart, 
  * found by the sweep before it is due (see sweepSlaClocks' horizon) or, at the latest, when it is overdue.
  */
 export async function scheduleClockTimers(clock: Pick<Clock, 'id' | 'satisfiedAt' | 'pausedAt' | 'warnedAt' | 'warningAt' | 'breachedAt' | 'dueAt'>, nowMs = Date.now()): Promise<number> {
-  if (clock.satisfiedAt || clock.pausedAt || timersOff.getStore()) return 0
+  if (clock.satisfiedAt || clock.pausedAt) return 0
   const timers: Array<['warning' | 'deadline', Date]> = []
   if (!clock.warnedAt && clock.warningAt && clock.warningAt < clock.dueAt) timers.push(['warning', clock.warningAt])
   if (!clock.breachedAt) timers.push(['deadline', clock.dueAt])
@@ -322,50 +428,16 @@ export async function scheduleClockTimers(clock: Pick<Clock, 'id' | 'satisfiedAt
   return scheduled
 }
 
-const timersOff = new AsyncLocalStorage<boolean>()
-
-/**
- * Runs `fn` without scheduling timer jobs (the demo seed, which has no queue to talk to): the worker's sweep schedules
- * the timers of clocks due within its horizon and evaluates the overdue ones.
- */
-export function withoutSlaTimers<T>(fn: () => Promise<T>): Promise<T> {
-  return timersOff.run(true, fn)
-}
-
-export type EvaluateOutcome = 'breached' | 'warning' | null
-
-/**
- * The timer's work, also the sweep's: at `now`, records the clock's warning or breach if its instant has passed and
- * it is still running. Idempotent (a second run finds `warnedAt`/`breachedAt` set) and safe for stale jobs.
- */
+/** The timer job's work: evaluates the clock at `now` in its own transaction (row locked). Stale jobs do nothing. */
 export async function evaluateClock(clockId: string, now: Date, db: Db = prisma): Promise<EvaluateOutcome> {
   return inTransaction(db, async (tx) => {
     const locked = await tx.$queryRaw<Array<{ id: string }>>`select id from "AppliedSla" where id = ${clockId} for update`
     if (locked.length === 0) return null
     const clock = toClock(await tx.appliedSla.findUniqueOrThrow({ where: { id: clockId }, select: CLOCK_SELECT }))
-    if (clock.satisfiedAt || clock.pausedAt) return null
-    if (!clock.breachedAt && clock.dueAt <= now) {
-      await tx.appliedSla.update({
-        where: { id: clock.id },
-        // A breach without a recorded warning counts as warned too: the warning timer has nothing left to say.
-        data: { breachedAt: clock.dueAt, warnedAt: clock.warnedAt ?? clock.warningAt ?? clock.dueAt, version: { increment: 1 } },
-        select: { id: true },
-      })
-      await markBreached(tx, clock, now)
-      return 'breached'
-    }
-    if (!clock.warnedAt && clock.warningAt && clock.warningAt <= now && !clock.breachedAt) {
-      await tx.appliedSla.update({ where: { id: clock.id }, data: { warnedAt: clock.warningAt, version: { increment: 1 } }, select: { id: true } })
-      await recordEvent(tx, clock, 'warning', clock.warningAt)
-      await notifySignal(tx, clock, 'warning', now)
-      return 'warning'
-    }
-    return null
+    return (await evaluate(dbWriter(tx), clock, now)).outcome
   })
 }
 
-/** How often the worker sweeps (system job `sla-sweep`). */
-export const SLA_SWEEP_EVERY_MS = 15_000
 /** The sweep re-schedules timers due within this horizon (in case their jobs were lost). */
 export const SLA_SWEEP_HORIZON_MS = 10 * 60_000
 
@@ -424,21 +496,21 @@ export async function startClock(db: Db, input: StartClockInput): Promise<ClockV
   return inTransaction(db, async (tx) => {
     const existing = (await lockSubjectClocks(tx, input.subjectType, input.subjectId)).find((c) => c.metric === input.metric)
     if (existing && !input.restart) return toClockView(existing, input.at)
-    const calendar = parseCalendar(input.calendar ?? ALWAYS_OPEN)
-    const target = { policyId: null, targetMinutes: input.targetMinutes, warnAfterMinutes: warnAfterMinutes(input.targetMinutes, input.warning ?? { percent: 75 }), calendar }
+    const w = dbWriter(tx)
+    const target = { policyId: null, targetMinutes: input.targetMinutes, warnAfterMinutes: warnAfterMinutes(input.targetMinutes, input.warning ?? { percent: 75 }), calendar: parseCalendar(input.calendar ?? ALWAYS_OPEN) }
     const clock = existing
-      ? await restart(tx, existing, input.at, target)
-      : await insertClock(tx, { ...input, startedAt: input.at, calendar }, input.at)
+      ? await restart(w, existing, input.at, target)
+      : await insertClock(w, { ...input, ...target, startedAt: input.at }, input.at)
     return toClockView(clock, input.at)
   })
 }
 
-type KeyedChange = (tx: Prisma.TransactionClient, clock: Clock, at: Date) => Promise<Clock>
+type KeyedChange = (w: ClockWriter, clock: Clock, at: Date) => Promise<Clock>
 
 async function changeClock(db: Db, key: ClockKey, at: Date, change: KeyedChange): Promise<ClockView | null> {
   return inTransaction(db, async (tx) => {
     const clock = (await lockSubjectClocks(tx, key.subjectType, key.subjectId)).find((c) => c.metric === key.metric)
-    return clock ? toClockView(await change(tx, clock, at), at) : null
+    return clock ? toClockView(await change(dbWriter(tx), clock, at), at) : null
   })
 }
 
@@ -453,7 +525,7 @@ export const reopenClock = (db: Db, key: ClockKey, at: Date) => changeClock(db, 
 export async function cancelClock(db: Db, key: ClockKey, at: Date): Promise<boolean> {
   return inTransaction(db, async (tx) => {
     const clock = (await lockSubjectClocks(tx, key.subjectType, key.subjectId)).find((c) => c.metric === key.metric)
-    if (clock) await cancel(tx, clock, at)
+    if (clock) await cancel(dbWriter(tx), clock, at)
     return Boolean(clock)
   })
 }

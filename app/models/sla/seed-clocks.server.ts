@@ -1,12 +1,14 @@
-import type { TicketStatus } from '#app/generated/prisma/enums.ts'
+import type { SlaMetric, TicketPriority, TicketStatus } from '#app/generated/prisma/enums.ts'
 import type { Prisma } from '#app/utils/db.server.ts'
-import { evaluateClock, withoutSlaTimers } from './clock.server.ts'
-import { recordTicketSlaEvent, type TicketSlaEventKind } from './ticket-sla.server.ts'
+import { clockOps, memoryWriter, type Clock } from './clock.server.ts'
+import { applyTicketSlaEvent, listActiveSlaPolicies, type TicketSlaEventKind } from './ticket-sla.server.ts'
 
 /** What the demo seed knows of a ticket's life (test/factories/tickets.ts TicketGraph, as plain values). */
 export type SeedTicketHistory = {
   id: string
   status: TicketStatus
+  priority: TicketPriority
+  tags: string[]
   createdAt: Date
   firstResponseAt: Date | null
   lastMessageAt: Date | null
@@ -18,30 +20,35 @@ export type SeedTicketHistory = {
 type Step = { at: Date; kind: TicketSlaEventKind; status: TicketStatus; firstResponseAt: Date | null }
 
 /**
- * Gives the seeded tickets their SLA clocks by replaying each ticket's history through the real engine
- * (recordTicketSlaEvent), so demo clocks are exactly what the app would have computed: the ticket row is walked
- * through its states with plain SQL (keeping the seeded updatedAt/version), and put back to its final state. Clocks
- * past their warning or deadline at `now` are evaluated as the sweep would. No timer jobs: the worker's sweep
- * schedules those due soon.
+ * Gives the seeded tickets their SLA clocks by replaying each ticket's history through the real ticket rules
+ * (applyTicketSlaEvent) in memory, then inserting the resulting clocks and their history set-based: demo clocks are
+ * exactly what the app would have computed, without a round trip per event. Clocks past their warning or deadline at
+ * `now` are evaluated as the sweep would. No timer jobs: the worker's sweep schedules those due soon.
  */
-export async function seedTicketClocks(tx: Prisma.TransactionClient, tickets: readonly SeedTicketHistory[], now: Date): Promise<number> {
-  await withoutSlaTimers(async () => {
-    for (const ticket of tickets) {
-      for (const step of stepsOf(ticket)) {
-        await tx.$executeRaw`update "Ticket" set status = ${step.status}::"TicketStatus", "firstResponseAt" = ${step.firstResponseAt} where id = ${ticket.id}`
-        await recordTicketSlaEvent(tx, { ticketId: ticket.id, kind: step.kind, at: step.at })
-      }
-      await tx.$executeRaw`update "Ticket" set status = ${ticket.status}::"TicketStatus", "firstResponseAt" = ${ticket.firstResponseAt} where id = ${ticket.id}`
+export async function seedTicketClocks(
+  tx: Prisma.TransactionClient,
+  tickets: readonly SeedTicketHistory[],
+  now: Date,
+): Promise<{ clocks: number; events: number }> {
+  const policies = await listActiveSlaPolicies(tx)
+  const memory = memoryWriter()
+  for (const ticket of tickets) {
+    const clocks = new Map<SlaMetric, Clock>()
+    for (const step of stepsOf(ticket)) {
+      const state = { id: ticket.id, status: step.status, priority: ticket.priority, tags: ticket.tags, createdAt: ticket.createdAt, firstResponseAt: step.firstResponseAt }
+      await applyTicketSlaEvent(memory.writer, state, clocks, policies, { ticketId: ticket.id, kind: step.kind, at: step.at })
     }
-    const due = await tx.$queryRaw<Array<{ id: string }>>`
-      select id from "AppliedSla" where "satisfiedAt" is null and "pausedAt" is null
-        and (("breachedAt" is null and "dueAt" <= ${now}) or ("warnedAt" is null and "warningAt" <= ${now}))`
-    for (const { id } of due) {
+    for (const clock of clocks.values()) {
       // A clock past its deadline gets its breach; one only past its warning point gets the warning.
-      while ((await evaluateClock(id, now, tx)) !== null);
+      let current = clock
+      for (;;) {
+        const { clock: next, outcome } = await clockOps.evaluate(memory.writer, current, now)
+        if (!outcome) break
+        current = next
+      }
     }
-  })
-  return tx.appliedSla.count({ where: { subjectType: 'ticket' } })
+  }
+  return memory.flush(tx)
 }
 
 function stepsOf(ticket: SeedTicketHistory): Step[] {

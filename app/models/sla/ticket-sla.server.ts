@@ -1,7 +1,7 @@
 import type { SlaMetric, TicketPriority, TicketStatus } from '#app/generated/prisma/enums.ts'
 import type { Db, Prisma } from '#app/utils/db.server.ts'
 import type { BusinessCalendar } from './business-hours.ts'
-import { clockOps, getClocks, lockSubjectClocks, type Clock, type ClockView } from './clock.server.ts'
+import { clockOps, dbWriter, getClocks, lockSubjectClocks, type Clock, type ClockView, type ClockWriter } from './clock.server.ts'
 import { parseCalendar, warnAfterMinutes } from './clock-state.ts'
 
 /**
@@ -96,28 +96,45 @@ function targetsOf(policy: SlaPolicyForMatch): Record<SlaMetric, Target> {
  * commit nothing happened, and a timer lost any other way is repaired by the sweep (ADR 0007).
  */
 export async function recordTicketSlaEvent(tx: Prisma.TransactionClient, input: TicketSlaEventInput): Promise<void> {
-  const { at } = input
-  const ticket = await tx.ticket.findUnique({
-    where: { id: input.ticketId },
-    select: { id: true, status: true, priority: true, tags: true, createdAt: true, firstResponseAt: true },
-  })
+  const ticket = await tx.ticket.findUnique({ where: { id: input.ticketId }, select: TICKET_SLA_SELECT })
   if (!ticket) throw new Error(`recordTicketSlaEvent: ticket ${input.ticketId} not found`)
   const clocks = new Map<SlaMetric, Clock>((await lockSubjectClocks(tx, TICKET_SUBJECT, ticket.id)).map((c) => [c.metric, c]))
-  const policy = matchSlaPolicy(await listActiveSlaPolicies(tx), ticket)
+  await applyTicketSlaEvent(dbWriter(tx), ticket, clocks, await listActiveSlaPolicies(tx), input)
+}
 
+const TICKET_SLA_SELECT = { id: true, status: true, priority: true, tags: true, createdAt: true, firstResponseAt: true } as const satisfies Prisma.TicketSelect
+export type TicketSlaState = Prisma.TicketGetPayload<{ select: typeof TICKET_SLA_SELECT }>
+
+/**
+ * The ticket rules themselves, on the ticket's state and its clocks (updated in place): the database path above and
+ * the demo seed's in-memory replay (seed-clocks.server.ts) run exactly this.
+ */
+export async function applyTicketSlaEvent(
+  w: ClockWriter,
+  ticket: TicketSlaState,
+  clocks: Map<SlaMetric, Clock>,
+  policies: readonly SlaPolicyForMatch[],
+  input: TicketSlaEventInput,
+): Promise<void> {
+  const { at } = input
+  const policy = matchSlaPolicy(policies, ticket)
   if (!policy) {
-    for (const clock of clocks.values()) if (!clock.satisfiedAt) await clockOps.cancel(tx, clock, at)
+    for (const clock of [...clocks.values()]) {
+      if (clock.satisfiedAt) continue
+      await clockOps.cancel(w, clock, at)
+      clocks.delete(clock.metric)
+    }
     return
   }
   const targets = targetsOf(policy)
   const set = (clock: Clock) => clocks.set(clock.metric, clock)
 
   // 1. The policy's targets for running clocks (a priority/tag change, an edited policy).
-  for (const clock of [...clocks.values()]) set(await clockOps.retarget(tx, clock, targets[clock.metric], at))
+  for (const clock of [...clocks.values()]) set(await clockOps.retarget(w, clock, targets[clock.metric], at))
 
   // 2. The clocks every ticket has. A first response recorded before this event means there is nothing to time.
   const start = (metric: SlaMetric, startedAt: Date) =>
-    clockOps.insertClock(tx, { subjectType: TICKET_SUBJECT, subjectId: ticket.id, ticketId: ticket.id, metric, startedAt, ...targets[metric] }, at)
+    clockOps.insertClock(w, { subjectType: TICKET_SUBJECT, subjectId: ticket.id, ticketId: ticket.id, metric, startedAt, ...targets[metric] }, at)
   const repliedBefore = ticket.firstResponseAt !== null && ticket.firstResponseAt < at
   const done = DONE_STATUSES.includes(ticket.status)
   if (!clocks.has('first_response') && !repliedBefore && !done) set(await start('first_response', ticket.createdAt))
@@ -127,24 +144,23 @@ export async function recordTicketSlaEvent(tx: Prisma.TransactionClient, input: 
   if (input.kind === 'agent_public_reply') {
     for (const metric of ['first_response', 'next_response'] as const) {
       const clock = clocks.get(metric)
-      if (clock && !clock.satisfiedAt) set(await clockOps.satisfy(tx, clock, at))
+      if (clock && !clock.satisfiedAt) set(await clockOps.satisfy(w, clock, at))
     }
   } else if (input.kind === 'customer_message' && ticket.firstResponseAt !== null && ticket.firstResponseAt <= at) {
     const next = clocks.get('next_response')
     if (!next) set(await start('next_response', at))
-    else if (next.satisfiedAt) set(await clockOps.restart(tx, next, at, targets.next_response))
+    else if (next.satisfiedAt) set(await clockOps.restart(w, next, at, targets.next_response))
   }
 
-  // 4. The status the ticket is in now.
+  // 4. The status the ticket is in now (a clock started above in a paused status pauses at once).
   for (const clock of [...clocks.values()]) {
-    if (done) set(await clockOps.satisfy(tx, clock, at))
-    else if (PAUSED_STATUSES.includes(ticket.status)) set(await clockOps.pause(tx, clock, at))
+    if (done) set(await clockOps.satisfy(w, clock, at))
+    else if (PAUSED_STATUSES.includes(ticket.status)) set(await clockOps.pause(w, clock, at))
     else {
-      const reopened = clock.metric === 'resolution' && clock.satisfiedAt ? await clockOps.reopen(tx, clock, at) : clock
-      set(await clockOps.resume(tx, reopened, at))
+      const reopened = clock.metric === 'resolution' && clock.satisfiedAt ? await clockOps.reopen(w, clock, at) : clock
+      set(await clockOps.resume(w, reopened, at))
     }
   }
-  // A ticket opened in a paused state pauses its clocks the moment they start, above; nothing else to do.
 }
 
 /** One clock as the tickets UI shows it (countdowns: `dueAt`, or `remainingMinutes` frozen while paused). */
