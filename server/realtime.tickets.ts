@@ -230,8 +230,8 @@ function registerTicketHandlers(socket: OpsDeckSocket, io: OpsDeckServer, log: L
     'update:ticket',
     ClientEventSchemas['tickets.typing'],
     async ({ ticketId, typing }) => {
-      // Only someone with the page open types on it (the view event checked read:ticket).
-      if (!socket.rooms.has(ticketViewersRoom(ticketId))) throw new Error('not viewing this ticket')
+      // Only someone with the page open types on it (the view event checked read:ticket); anything else is ignored.
+      if (!socket.rooms.has(ticketViewersRoom(ticketId))) return {}
       let changed: boolean
       if (typing) {
         changed = !socket.rooms.has(ticketTypingRoom(ticketId))

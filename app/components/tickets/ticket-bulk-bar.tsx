@@ -17,7 +17,7 @@ export function TicketBulkBar({ ids, agents, back, onClear }: { ids: string[]; a
     </>
   )
   return (
-    <div className="bulk-bar ticket-bulk-bar" role="region" aria-label="Bulk actions" data-testid="ticket-bulk-bar">
+    <div className="ticket-bulk-bar" role="region" aria-label="Bulk actions" data-testid="ticket-bulk-bar">
       <strong>{ids.length} selected</strong>
       <Form method="post" className="inline-form">
         {hidden}
