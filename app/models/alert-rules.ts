@@ -115,12 +115,12 @@ export function scopeText(scope: Record<string, string>) {
 /** Longest duration a rule may ask for (the evaluation window reads this many minutes of rollups). */
 export const MAX_RULE_DURATION_SECONDS = 24 * 3600
 
-const numberField = (what: string) =>
+const numberField = (what: string, subject: string) =>
   z
     .string({ required_error: `Enter ${what}` })
     .trim()
     .min(1, `Enter ${what}`)
-    .refine((value) => Number.isFinite(Number(value)), `${what[0]!.toUpperCase()}${what.slice(1)} must be a number`)
+    .refine((value) => Number.isFinite(Number(value)), `${subject} must be a number`)
     .transform(Number)
 
 /** The rule form's fields (create and edit); the model adds the checks that need the database (known metric). */
@@ -128,8 +128,8 @@ export const AlertRuleInputSchema = z.object({
   name: z.string({ required_error: 'Enter a name' }).trim().min(1, 'Enter a name').max(120, 'Keep the name under 120 characters'),
   metric: z.string({ required_error: 'Choose a metric' }).trim().min(1, 'Choose a metric').max(120),
   condition: z.enum(ALERT_CONDITIONS, { errorMap: () => ({ message: 'Choose a condition' }) }),
-  threshold: numberField('a threshold'),
-  durationSeconds: numberField('a duration').pipe(
+  threshold: numberField('a threshold', 'The threshold'),
+  durationSeconds: numberField('a duration', 'The duration').pipe(
     z
       .number()
       .int('Use whole seconds')

@@ -149,7 +149,7 @@ test('the rule form answers bad input with field errors and keeps what was typed
     await form.getByLabel('Metric').fill('no_such_metric')
     await form.getByLabel('Threshold').fill('lots')
     await form.getByRole('button', { name: 'Create rule' }).click()
-    await form.getByText('Threshold must be a number').waitFor()
+    await form.getByText('The threshold must be a number').waitFor()
     await form.getByLabel('Metric').fill('no_such_metric')
     await form.getByLabel('Threshold').fill('5')
     await form.getByRole('button', { name: 'Create rule' }).click()
