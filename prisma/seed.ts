@@ -33,6 +33,7 @@ import {
 } from '#test/factories/index.ts'
 import { DEMO_USERS } from './demo-users.ts'
 import { demoAlerting } from './seed-alerts.ts'
+import { demoMacros } from './seed-support.ts'
 
 export const DEMO_SEED = 20261125
 const CUSTOMERS = 300
@@ -353,6 +354,8 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
   const { rules, alerts } = demoAlerting(f, now, { createdById: admin, acknowledgedById: operations })
   await insert('alertRules', 'AlertRule', rules)
   await insert('alerts', 'Alert', alerts)
+  // Support desk macros: prisma/seed-support.ts.
+  await insert('macros', 'Macro', demoMacros(f, now))
   const views = [
     { name: 'Awaiting fulfilment', area: 'orders' as const, ownerId: operations, sharedWithRole: 'operations' as const, query: { status: ['confirmed', 'processing'], fulfillment: ['unfulfilled', 'partially_fulfilled'] } },
     { name: 'Refunds this month', area: 'orders' as const, ownerId: manager, sharedWithRole: 'manager' as const, query: { payment: ['partially_refunded', 'refunded'] } },
