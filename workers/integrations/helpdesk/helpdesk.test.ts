@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { closeQueues } from '#app/queues/connection.server.ts'
+import { setTicketStatus } from '#app/models/ticket-actions.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createOrder, createTicket } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
@@ -139,5 +140,30 @@ describe('helpdesk connector', () => {
     expect(job).toMatchObject({ status: 'failed', attempt: 1 })
     expect(job.error).toMatch(/is an internal note; only agent replies are sent/)
     expect((await sandbox.control.requests('helpdesk')).length).toBe(before)
+  })
+
+  test('after a solve the survey goes out on the thread; the customer answers it in the sandbox mailbox and the rating lands on the ticket', async () => {
+    const [mailIn] = await sandbox.control.createMessages({ order_number: null })
+    await engine.pull('messages')
+    const ticket = await ticketOfThread(mailIn!.thread_id)
+    const agent = await prisma.user.create({ data: { email: `csat-${ticket.id}@opsdeck.test`, name: 'Csat Agent', role: 'support', passwordHash: 'x' } })
+    await setTicketStatus(ticket.id, 'solved', undefined, { actor: { id: agent.id, role: 'support' } })
+    const survey = await prisma.ticketMessage.findFirstOrThrow({ where: { ticketId: ticket.id, authorId: null, fromCustomer: false } })
+    const job = await engine.effect('helpdesk.reply', { ticketMessageId: survey.id }, `helpdesk-reply-${survey.id}`)
+    expect(job).toMatchObject({ status: 'completed' })
+    // The mail carried the reply token in its subject.
+    const { effects } = await sandbox.control.effects({ provider: 'helpdesk', kind: 'reply' })
+    expect(effects.filter((effect) => effect.reference === survey.id)).toHaveLength(1)
+    // The sandbox's customer answers shortly after; the next pull brings the rating in without reopening the ticket.
+    await expect
+      .poll(async () => {
+        await engine.pull('messages')
+        return (await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).csatRating
+      }, { timeout: 15_000, interval: 300 })
+      .toEqual(expect.any(Number))
+    const after = await prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })
+    expect(after).toMatchObject({ status: 'solved', csatAt: expect.any(Date) })
+    expect(after.csatRating).toBeGreaterThanOrEqual(1)
+    expect(after.csatRating).toBeLessThanOrEqual(5)
   })
 })
