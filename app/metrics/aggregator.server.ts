@@ -3,8 +3,9 @@ import { emptySecond, mergeWindow, type MergedSecond, type WindowJSON } from './
 
 /**
  * Merges the windows of every process into one value per second (issue 7: "per-second windows merged across all
- * processes"). Second `t` stays open until `t + 1 s + graceMs` (windows are published just after the boundary and
- * take a few ms to arrive); then it is closed, kept in a ring of the last `keepSeconds` seconds and handed to the
+ * processes"). Second `t` closes as soon as every process that reported the previous second has reported it (the
+ * usual case: a few ms after the boundary), and at the latest at `t + 1 s + graceMs` (a process that died or whose
+ * event loop is blocked does not hold the others back for long). Then it is kept in a ring of the last `keepSeconds` seconds and handed to the
  * listeners (the live tick, the minute rollup). A window for a second already closed is "late": it still reaches
  * `onWindow` listeners (the rollup adds counters and histograms whenever they arrive) but not the closed second.
  *
@@ -34,7 +35,7 @@ export type AggregatorOptions = {
   timer?: boolean
 }
 
-export const DEFAULT_GRACE_MS = 250
+export const DEFAULT_GRACE_MS = 900
 export const KEEP_SECONDS = 300
 
 export function createAggregator(options: AggregatorOptions = {}): Aggregator {
@@ -71,15 +72,26 @@ export function createAggregator(options: AggregatorOptions = {}): Aggregator {
     } catch {
       stats.invalid += 1
     }
+    // Everyone who reported the last closed second has reported this one: no reason to wait for the grace.
+    if (window.t === lastClosed + 1000 && expected.size > 0 && [...expected].every((id) => second.processes.has(id))) {
+      close([window.t])
+    }
   }
 
+  /** Processes of the last closed second: who the next one waits for. */
+  let expected = new Set<string>()
+
   function closeDue(at = now()) {
-    const due = [...open.keys()].filter((t) => t + 1000 + graceMs <= at).sort((a, b) => a - b)
+    return close([...open.keys()].filter((t) => t + 1000 + graceMs <= at))
+  }
+
+  function close(due: number[]) {
     const result: MergedSecond[] = []
-    for (const t of due) {
+    for (const t of due.sort((a, b) => a - b)) {
       const second = open.get(t)!
       open.delete(t)
       lastClosed = Math.max(lastClosed, t)
+      expected = new Set(second.processes.keys())
       closed.push(second)
       if (closed.length > keep) closed.splice(0, closed.length - keep)
       for (const [key, value] of second.counters) totals.counters.set(key, (totals.counters.get(key) ?? 0) + value)

@@ -60,7 +60,14 @@ export async function startProcessMetrics(options: StartOptions): Promise<Proces
   current.onError = options.onError ?? (() => {})
   current.transport ??=
     options.transport ??
-    createTransport({ redisUrl: env.REDIS_URL, databaseUrl: env.DATABASE_URL, prefix: env.QUEUE_PREFIX, onError: (error) => current.onError(error, 'transport') })
+    createTransport({
+      redisUrl: env.REDIS_URL,
+      databaseUrl: env.DATABASE_URL,
+      prefix: env.QUEUE_PREFIX,
+      onError: (error) => current.onError(error, 'transport'),
+      // Imported lazily: db.server.ts imports this module (its query timing), so a static import would be a cycle.
+      query: async (text, values) => (await import('#app/utils/db.server.ts')).pgPool.query(text, values),
+    })
   const transport = current.transport
   if ((options.recording ?? env.METRICS_RECORDING) && !current.recorder.enabled) {
     current.recorder = createRecorder({

@@ -79,6 +79,22 @@ describe('per-second windows', () => {
     expect(aggregator.stats().invalid).toBe(1)
   })
 
+  test('a second closes as soon as every process of the previous second reported it, else at the grace', () => {
+    const aggregator = createAggregator({ graceMs: 900, timer: false })
+    const closed: number[] = []
+    aggregator.onSecond((second) => closed.push(second.t))
+    for (const id of ['a', 'b']) aggregator.receive(windowOf(id, T0, (r) => r.count('jobs_completed', { queue: 'q' })))
+    aggregator.closeDue(T0 + 1900)
+    expect(closed).toEqual([T0])
+    aggregator.receive(windowOf('a', T0 + 1000, () => {}))
+    expect(closed).toEqual([T0]) // b has not reported yet
+    aggregator.receive(windowOf('b', T0 + 1000, () => {}))
+    expect(closed).toEqual([T0, T0 + 1000]) // no grace wait
+    aggregator.receive(windowOf('a', T0 + 2000, () => {})) // b died
+    expect(aggregator.closeDue(T0 + 3899)).toHaveLength(0)
+    expect(aggregator.closeDue(T0 + 3900)).toHaveLength(1)
+  })
+
   test('label keys are sorted and never contain the separators', () => {
     expect(labelKey({ route: 'a', kind: 'web' })).toBe('kind=web,route=a')
     expect(labelKey({ route: 'a,b=c' })).toBe('route=a_b_c')
@@ -187,6 +203,8 @@ describe('the live tick', () => {
     expect(tick.processes).toEqual({ web: 1, worker: 1 })
     expect(tick.http.rate).toBe(100)
     expect(tick.http.errorRatio).toBeCloseTo(0.02)
+    expect(tick.httpMinute).toMatchObject({ rate: 100, errorRatio: 0.02 })
+    expect(tick.httpMinute.p95Ms).toBeCloseTo(20, -1)
     expect(tick.routes).toHaveLength(1)
     expect(tick.routes[0]).toMatchObject({ route: 'routes/orders._index', count: 300, rate: 100 })
     expect(tick.routes[0]!.p50Ms).toBeCloseTo(20, -1)

@@ -19,6 +19,8 @@ export type MetricsTick = {
   sentAt: number
   processes: { web: number; worker: number }
   http: { rate: number; errorRatio: number | null; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; inFlight: number }
+  /** The same over the trailing 60 s (steadier, for the tiles). */
+  httpMinute: { rate: number; errorRatio: number | null; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }
   /** Trailing 60 s, busiest first (at most 50). */
   routes: RouteStat[]
   system: { eventLoopLagMs: number | null; memoryBytes: number | null; dbP95Ms: number | null; dbRate: number; sockets: number }
@@ -105,6 +107,9 @@ export function buildTick(seconds: readonly MergedSecond[], sentAt = Date.now())
     .sort((a, b) => b.count - a.count || a.route.localeCompare(b.route))
     .slice(0, MAX_ROUTES)
 
+  const minute = new Histogram()
+  for (const histogram of routeHistograms.values()) minute.add(histogram)
+  const minuteErrors = [...routeErrors.values()].reduce((a, b) => a + b, 0)
   const http = mergedHistogram(last.histograms, 'http_request_duration_seconds')
   const requests = sumOf(last.counters, 'http_requests')
   const errors = sumOf(last.counters, 'http_errors')
@@ -156,6 +161,13 @@ export function buildTick(seconds: readonly MergedSecond[], sentAt = Date.now())
       p95Ms: ms(http.quantile(0.95)),
       p99Ms: ms(http.quantile(0.99)),
       inFlight: gauge('http_requests_in_flight') ?? 0,
+    },
+    httpMinute: {
+      rate: Math.round((minute.count / span) * 100) / 100,
+      errorRatio: minute.count > 0 ? minuteErrors / minute.count : null,
+      p50Ms: ms(minute.quantile(0.5)),
+      p95Ms: ms(minute.quantile(0.95)),
+      p99Ms: ms(minute.quantile(0.99)),
     },
     routes,
     system: {

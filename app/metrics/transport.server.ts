@@ -11,8 +11,9 @@ import pg from 'pg'
  * - PostgreSQL: NOTIFY on `opsdeck_metrics_<prefix>`. A NOTIFY payload is limited to 8000 bytes, so a window is cut
  *   into chunks that are sent by ONE statement (`select pg_notify(..), pg_notify(..)`): the notifications of one
  *   transaction are delivered together and in order, so a listener reassembles the window without waiting or
- *   guessing. Each process publishes and listens on connections of its own (not the app pool, whose query times are
- *   themselves a metric). NOTE: LISTEN needs a session-level connection (not PgBouncer in transaction mode).
+ *   guessing. A process publishes through its app pool (one short statement a second; it shows in the DB query
+ *   time like any other) and listens, if it aggregates, on a connection of its own. NOTE: LISTEN needs a
+ *   session-level connection (not PgBouncer in transaction mode).
  */
 
 export type MetricsTransport = {
@@ -23,15 +24,22 @@ export type MetricsTransport = {
   close: () => Promise<void>
 }
 
+/** Runs one statement on a pooled connection (the app's pool: publishing needs no session of its own). */
+export type PgQuery = (text: string, values: unknown[]) => Promise<unknown>
+
 export type TransportOptions = {
   redisUrl?: string
   databaseUrl: string
   prefix: string
   onError?: (error: unknown) => void
+  /** Postgres: publish through this instead of a connection of the transport's own. */
+  query?: PgQuery
 }
 
 export function createTransport(options: TransportOptions): MetricsTransport {
-  return options.redisUrl ? redisTransport(options.redisUrl, options.prefix, options.onError) : postgresTransport(options.databaseUrl, options.prefix, options.onError)
+  return options.redisUrl
+    ? redisTransport(options.redisUrl, options.prefix, options.onError)
+    : postgresTransport(options.databaseUrl, options.prefix, options.onError, options.query)
 }
 
 export function redisTransport(url: string, prefix: string, onError: (error: unknown) => void = () => {}): MetricsTransport {
@@ -98,7 +106,7 @@ export function createReassembler(maxOpen = 1000) {
   }
 }
 
-export function postgresTransport(databaseUrl: string, prefix: string, onError: (error: unknown) => void = () => {}): MetricsTransport {
+export function postgresTransport(databaseUrl: string, prefix: string, onError: (error: unknown) => void = () => {}, query?: PgQuery): MetricsTransport {
   const channel = pgChannel(prefix)
   const sender = randomBytes(4).toString('hex')
   let sequence = 0
@@ -162,10 +170,10 @@ export function postgresTransport(databaseUrl: string, prefix: string, onError: 
   return {
     kind: 'postgres',
     async publish(payload) {
-      const client = await publisherClient()
       const chunks = chunkPayload(`${sender}.${++sequence}`, payload)
       const calls = chunks.map((_, index) => `pg_notify($1, $${index + 2})`).join(', ')
-      await client.query(`select ${calls}`, [channel, ...chunks])
+      if (query) await query(`select ${calls}`, [channel, ...chunks])
+      else await (await publisherClient()).query(`select ${calls}`, [channel, ...chunks])
     },
     subscribe: (onMessage) => listen(onMessage),
     async close() {

@@ -55,6 +55,21 @@ const StateSchema = z.object({
   ),
   generator: z.object({ ordersPerMinute: z.number() }).optional(),
   carrier: z.object({ stepSeconds: z.number() }).optional(),
+  /** The last simulated flash sale (sandbox/flash-sale.ts), null before the first. */
+  flashSale: z
+    .object({
+      active: z.boolean(),
+      multiplier: z.number(),
+      minutes: z.number(),
+      baseOrdersPerMinute: z.number(),
+      ordersPerMinute: z.number(),
+      startedAt: z.string(),
+      endsAt: z.string(),
+      endedAt: z.string().nullable(),
+      ordersSent: z.number(),
+    })
+    .nullable()
+    .optional(),
 })
 export type SandboxState = z.infer<typeof StateSchema>
 
@@ -133,6 +148,12 @@ export async function setSandboxFaults(provider: (typeof SANDBOX_PROVIDERS)[numb
 export async function resetSandboxFaults(actor: Actor) {
   await control('/reset', {})
   await audited(actor, 'manage:sandbox.reset', 'all', { faults: 'none' })
+}
+
+/** "Simulate a flash sale": the storefront generator at its rate × `multiplier` for `minutes`, then back (issue 7). */
+export async function startSandboxFlashSale(input: { multiplier: number; minutes: number }, actor: Actor) {
+  await control('/flash-sale', input)
+  await audited(actor, 'manage:sandbox.flash-sale', 'storefront', input)
 }
 
 export async function setSandboxGenerator(ordersPerMinute: number, actor: Actor) {

@@ -1,5 +1,5 @@
 import { json, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { StatusBadge } from '#app/components/status-badge.tsx'
@@ -13,6 +13,7 @@ import {
   SandboxUnavailableError,
   setSandboxFaults,
   setSandboxGenerator,
+  startSandboxFlashSale,
   type SandboxState,
 } from '#app/models/sandbox-control.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
@@ -54,7 +55,13 @@ const GeneratorFormSchema = z.object({
   ordersPerMinute: z.coerce.number({ invalid_type_error: 'Enter a number' }).min(0, '0–6000 per minute').max(6000, '0–6000 per minute'),
 })
 
-const ActionSchema = z.discriminatedUnion('intent', [FaultsFormSchema, GeneratorFormSchema, z.object({ intent: z.literal('reset') })])
+const FlashSaleFormSchema = z.object({
+  intent: z.literal('flash-sale'),
+  multiplier: z.coerce.number({ invalid_type_error: 'Enter a number' }).min(1, '1–100 ×').max(100, '1–100 ×'),
+  minutes: z.coerce.number({ invalid_type_error: 'Enter a number of minutes' }).min(0.05, '0.05–120 minutes').max(120, '0.05–120 minutes'),
+})
+
+const ActionSchema = z.discriminatedUnion('intent', [FaultsFormSchema, GeneratorFormSchema, FlashSaleFormSchema, z.object({ intent: z.literal('reset') })])
 
 export type SandboxActionData = { form: string; formError?: string; fieldErrors?: Record<string, string> }
 
@@ -97,6 +104,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       case 'generator':
         await setSandboxGenerator(input.ordersPerMinute, actor)
         return redirectWithToast('/admin/sandbox', { title: 'Order generator updated', description: `${input.ordersPerMinute} new storefront orders per minute.` })
+      case 'flash-sale':
+        await startSandboxFlashSale({ multiplier: input.multiplier, minutes: input.minutes }, actor)
+        return redirectWithToast('/admin/sandbox', {
+          title: 'Flash sale started',
+          description: `Orders × ${input.multiplier} for ${input.minutes} min. Watch it on Live.`,
+        })
       case 'reset':
         await resetSandboxFaults(actor)
         return redirectWithToast('/admin/sandbox', { title: 'Faults reset', description: 'Every provider answers normally again.' })
@@ -143,6 +156,7 @@ export default function SandboxPage() {
       {state ? (
         <>
           <GeneratorForm state={state} result={actionData?.form === 'generator' ? actionData : undefined} />
+          <FlashSaleForm state={state} result={actionData?.form === 'flash-sale' ? actionData : undefined} />
           <div className="provider-grid">
             {state.providers.map((provider) => (
               <ProviderForm key={provider.name} provider={provider} result={actionData?.form === `faults-${provider.name}` ? actionData : undefined} />
@@ -170,6 +184,40 @@ function GeneratorForm({ state, result }: { state: SandboxState; result?: Sandbo
         </div>
       </Form>
       {state.carrier ? <p className="muted">Carrier tracking advances every {state.carrier.stepSeconds} s.</p> : null}
+    </section>
+  )
+}
+
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: 'UTC' })
+
+/** "Simulate a flash sale": the order generator × N for M minutes; the sandbox reports what it sent (compare with /live). */
+function FlashSaleForm({ state, result }: { state: SandboxState; result?: SandboxActionData }) {
+  const sale = state.flashSale
+  return (
+    <section className="panel" aria-labelledby="flash-sale-title" data-testid="flash-sale">
+      <h2 id="flash-sale-title">Simulate a flash sale</h2>
+      <Form method="post" className="form form-row" noValidate>
+        <input type="hidden" name="intent" value="flash-sale" />
+        <Field id="flash-multiplier" label="Order rate ×" error={result?.fieldErrors?.multiplier} hint={`Now ${state.generator?.ordersPerMinute ?? 0} orders per minute.`}>
+          {(control) => <input {...control} type="number" name="multiplier" min={1} max={100} step="any" defaultValue={10} />}
+        </Field>
+        <Field id="flash-minutes" label="For minutes" error={result?.fieldErrors?.minutes} hint="Then the rate goes back to what it was.">
+          {(control) => <input {...control} type="number" name="minutes" min={0.05} max={120} step="any" defaultValue={2} />}
+        </Field>
+        <div className="form-actions">
+          <button type="submit" className="button button-primary">
+            Start flash sale
+          </button>
+        </div>
+      </Form>
+      {sale ? (
+        <p className="muted" data-testid="flash-sale-state">
+          {sale.active
+            ? `Running: ${sale.ordersPerMinute} orders/min until ${CLOCK.format(new Date(sale.endsAt))} UTC, ${sale.ordersSent} sent so far.`
+            : `Last sale: ${sale.ordersSent} orders sent at ${sale.ordersPerMinute}/min, ${CLOCK.format(new Date(sale.startedAt))}–${CLOCK.format(new Date(sale.endedAt ?? sale.endsAt))} UTC.`}{' '}
+          <Link to="/live">Watch it on Live</Link>
+        </p>
+      ) : null}
     </section>
   )
 }
