@@ -39,3 +39,27 @@ test('replies go to a known thread (an effect); unknown thread is 404', async ()
   const { effects } = await sandbox.control.effects({ provider: 'helpdesk' })
   expect(effects.map((effect) => [effect.kind, effect.reference])).toEqual([['reply', 'tm_1']])
 })
+
+test('a reply carrying the satisfaction survey is answered by the customer on the same thread with a rating', async () => {
+  const [message] = await sandbox.control.createMessages({ order_number: null })
+  const survey = {
+    thread_id: message.thread_id,
+    to: message.from.email,
+    subject: 'Re: your question [OD-0123456789ab]',
+    body: 'Your request #12 has been solved. How would you rate our support? Reply with a number from 1 (poor) to 5 (excellent).\n\n[csat-survey]',
+    reference: 'tm_survey',
+  }
+  expect((await api.post('/helpdesk/replies', survey, 'reply-tm_survey')).status).toBe(201)
+  await expect
+    .poll(async () => {
+      const listed = await (await api.get('/helpdesk/messages', { limit: 200 })).json()
+      return listed.data.find((item: { thread_id: string; id: string }) => item.thread_id === message.thread_id && item.id !== message.id) ?? null
+    })
+    .toMatchObject({ from: message.from, subject: 'Re: your question [OD-0123456789ab]', body: expect.stringMatching(/^[1-5]\b/) })
+  // A plain reply gets no answer.
+  const [other] = await sandbox.control.createMessages({ order_number: null })
+  await api.post('/helpdesk/replies', { ...survey, thread_id: other.thread_id, body: 'Thanks!', reference: 'tm_plain' }, 'reply-tm_plain')
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const listed = await (await api.get('/helpdesk/messages', { limit: 200 })).json()
+  expect(listed.data.filter((item: { thread_id: string }) => item.thread_id === other.thread_id)).toHaveLength(1)
+})

@@ -44,7 +44,8 @@ export function TicketConversation({ messages, requesterName, mailThread }: { me
               ) : (
                 <span className="badge badge-success">Public reply</span>
               )}
-              {!note && !message.fromCustomer && mailThread ? <span className="muted">{message.mailed ? 'mailed' : 'sending…'}</span> : null}
+              {/* The helpdesk confirmed the mail (its id is stored on the message). */}
+              {!note && !message.fromCustomer && mailThread && message.mailed ? <span className="muted">mailed</span> : null}
               <span className="ticket-message__time">
                 <DateTimeCell value={message.createdAt} />
               </span>
