@@ -176,6 +176,6 @@ export function metricsEndpoint(options: { token: string | undefined; aggregator
         registry.registerMetric({ name: metric.name, help: metric.help, get: () => metric } as never)
       }
     }
-    res.type(registry.contentType).send(await registry.metrics())
+    res.set('Content-Type', registry.contentType).send(await registry.metrics())
   }
 }
