@@ -23,7 +23,7 @@ export type ClockDeadlines = {
    * is the deadline had the clock not been paused: the row keeps a meaningful value and resume moves it on.
    */
   dueAt: Date
-  /** When the warning is due; null while paused (the timer is off). */
+  /** When the warning is due; null while paused before reaching it (the timer is off). */
   warningAt: Date | null
   /** Business minutes of the closed pauses (whole minutes, for display and the `pausedMinutes` column). */
   pausedMinutes: number
@@ -60,8 +60,8 @@ export function computeDeadlines(clock: ClockInput): ClockDeadlines {
   const unpausedDue = addBusinessTime(clock.startedAt, clock.targetMinutes, clock.calendar, closed)!
   const due = open ? addBusinessTime(clock.startedAt, clock.targetMinutes, clock.calendar, clock.pauses) : unpausedDue
   // `due` is null when the open pause began before the target was reached; otherwise the deadline had already
-  // passed when the clock paused, and it stays where it was.
-  const warningAt = open ? null : addBusinessTime(clock.startedAt, clock.warnAfterMinutes, clock.calendar, clock.pauses)
+  // passed when the clock paused, and it stays where it was. Same for the warning point.
+  const warningAt = addBusinessTime(clock.startedAt, clock.warnAfterMinutes, clock.calendar, clock.pauses)
   return { dueAt: due ?? unpausedDue, warningAt, pausedMinutes: closedPauseMinutes(clock.startedAt, clock.calendar, closed), paused: open }
 }
 

@@ -384,15 +384,18 @@ export type EvaluateOutcome = 'breached' | 'warning' | null
  * else one past its warning point is warned. A breach without a recorded warning counts as warned too.
  */
 async function evaluate(w: ClockWriter, clock: Clock, now: Date): Promise<{ clock: Clock; outcome: EvaluateOutcome }> {
-  if (clock.satisfiedAt || clock.pausedAt) return { clock, outcome: null }
-  if (!clock.breachedAt && clock.dueAt <= now) {
+  if (clock.satisfiedAt) return { clock, outcome: null }
+  // A paused clock stands still: only an instant it passed before the pause is due (a pause that began a moment
+  // after the instant, before its timer ran).
+  const horizon = clock.pausedAt && clock.pausedAt < now ? clock.pausedAt : now
+  if (!clock.breachedAt && clock.dueAt <= horizon) {
     const breached = { ...clock, breachedAt: clock.dueAt, warnedAt: clock.warnedAt ?? clock.warningAt ?? clock.dueAt }
     await w.update(breached)
     await w.event(breached, 'breached', clock.dueAt)
     await w.signal(breached, 'breached', now)
     return { clock: breached, outcome: 'breached' }
   }
-  if (!clock.warnedAt && !clock.breachedAt && clock.warningAt && clock.warningAt <= now) {
+  if (!clock.warnedAt && !clock.breachedAt && clock.warningAt && clock.warningAt <= horizon) {
     const warned = { ...clock, warnedAt: clock.warningAt }
     await w.update(warned)
     await w.event(warned, 'warning', clock.warningAt)
