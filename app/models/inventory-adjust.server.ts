@@ -2,6 +2,7 @@ import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
 import { hasPermission, type Role } from '#app/utils/permissions.ts'
 import { recordAudit } from './audit.server.ts'
 import { InventoryInputError, requireQuantity } from './inventory-stock.server.ts'
+import { ADJUST_REASONS, STOCK_NOTE_MAX_LENGTH, type AdjustReason } from './inventory-rules.ts'
 
 /**
  * What operations staff do to stock by hand: adjustments (damage, loss, found), transfers between locations and
@@ -13,10 +14,6 @@ import { InventoryInputError, requireQuantity } from './inventory-stock.server.t
 export type StockActor = { id: string; role: Role }
 export type StockCtx = { actor: StockActor; requestId?: string | null }
 
-export const ADJUST_REASONS = ['damage', 'loss', 'found'] as const
-export type AdjustReason = (typeof ADJUST_REASONS)[number]
-export const ADJUST_REASON_LABELS: Record<AdjustReason | 'count', string> = { damage: 'Damaged', loss: 'Lost', found: 'Found', count: 'Stock count' }
-export const STOCK_NOTE_MAX_LENGTH = 500
 
 /** The level changed since the person loaded it. */
 export class StaleLevelError extends Error {

@@ -216,7 +216,9 @@ export class InventoryInputError extends Error {
   }
 }
 
-export const MAX_STOCK_QUANTITY = 1_000_000
+import { MAX_STOCK_QUANTITY } from './inventory-rules.ts'
+
+export { MAX_STOCK_QUANTITY }
 
 export function requireQuantity(quantity: number, field = 'quantity', min = 1) {
   if (!Number.isInteger(quantity) || quantity < min || quantity > MAX_STOCK_QUANTITY) {
