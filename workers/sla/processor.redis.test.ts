@@ -3,3 +3,5 @@ process.env.REDIS_URL = process.env.TEST_REDIS_URL
 
 const { defineSlaTimerTests } = await import('./timer-cases.ts')
 await defineSlaTimerTests()
+
+export {}
