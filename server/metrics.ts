@@ -6,7 +6,7 @@ import { matchRoutes, type AgnosticRouteObject } from '@remix-run/router'
 import type { ServerBuild } from '@remix-run/node'
 import type { RequestHandler } from 'express'
 import { Registry } from 'prom-client'
-import { METRICS, parseSeriesKey, type MetricName } from '#app/metrics/catalog.ts'
+import { labelKey, METRICS, parseSeriesKey, seriesKey, type MetricName } from '#app/metrics/catalog.ts'
 import type { Aggregator } from '#app/metrics/aggregator.server.ts'
 import { HISTOGRAM_BOUNDS } from '#app/metrics/histogram.ts'
 import { getRecorder } from '#app/metrics/process.server.ts'
@@ -57,7 +57,9 @@ export function createRouteResolver(build: Pick<ServerBuild, 'routes'>) {
 
 /**
  * Records every HTTP request of `server` (not Socket.IO's long-polling requests: those are sockets, counted as
- * such). Installed in front of every other `request` listener; costs one closure and one `close` listener per request.
+ * such). Its listener replaces the server's `request` listeners and calls them itself: an EventEmitter with one
+ * listener emits without copying its listener array, so instrumenting costs a closure, a `close` listener and three
+ * Map updates per request (series keys are built once per route). bench/instrumentation measures it.
  */
 export function instrumentHttpServer(server: HttpServer, resolveRoute: (url: string) => string) {
   let inFlight = 0
@@ -65,23 +67,41 @@ export function instrumentHttpServer(server: HttpServer, resolveRoute: (url: str
   if (!recorder.enabled) return () => {}
   const removeSampler = recorder.addSampler(() => recorder.gauge('http_requests_in_flight', inFlight))
   const socketPrefix = `${SOCKET_PATH}/`
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/'
-    if (url.startsWith(socketPrefix)) return
-    const started = performance.now()
-    inFlight += 1
-    res.once('close', () => {
-      inFlight -= 1
-      const labels = { route: resolveRoute(url) }
-      recorder.count('http_requests', labels)
-      if (res.statusCode >= 500) recorder.count('http_errors', labels)
-      recorder.observe('http_request_duration_seconds', (performance.now() - started) / 1000, labels)
-    })
+  type Keys = { requests: string; errors: string; duration: string }
+  const keys = new Map<string, Keys>()
+  const keysOf = (route: string) => {
+    let found = keys.get(route)
+    if (!found) {
+      const labels = labelKey({ route })
+      found = { requests: seriesKey('http_requests', labels), errors: seriesKey('http_errors', labels), duration: seriesKey('http_request_duration_seconds', labels) }
+      keys.set(route, found)
+    }
+    return found
   }
-  server.prependListener('request', listener)
+  const listeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>
+  const only = listeners.length === 1 ? listeners[0]! : null
+  const listener = function (this: HttpServer, req: IncomingMessage, res: ServerResponse) {
+    const url = req.url ?? '/'
+    if (!url.startsWith(socketPrefix)) {
+      const started = performance.now()
+      inFlight += 1
+      res.on('close', () => {
+        inFlight -= 1
+        const series = keysOf(resolveRoute(url))
+        recorder.countKey(series.requests)
+        if (res.statusCode >= 500) recorder.countKey(series.errors)
+        recorder.observeKey(series.duration, (performance.now() - started) / 1000)
+      })
+    }
+    if (only) only.call(this, req, res)
+    else for (const original of listeners) original.call(this, req, res)
+  }
+  server.removeAllListeners('request')
+  server.on('request', listener)
   return () => {
     removeSampler()
     server.off('request', listener)
+    for (const original of listeners) server.on('request', original)
   }
 }
 

@@ -19,6 +19,9 @@ export type Recorder = {
   count: (name: CounterName, labels?: Labels, by?: number) => void
   /** Records a duration/size in SECONDS into the metric's histogram. */
   observe: (name: HistogramName, seconds: number, labels?: Labels) => void
+  /** Hot paths: the same with a series key built once (`seriesKey(name, labelKey(labels))`), no string work per call. */
+  countKey: (key: string, by?: number) => void
+  observeKey: (key: string, seconds: number) => void
   /** Sets a gauge for this second (last value wins within the process). */
   gauge: (name: GaugeName, value: number, labels?: Labels) => void
   /** Called every second just before the window closes (set gauges from here). Returns an unregister function. */
@@ -97,11 +100,15 @@ export function createRecorder(options: RecorderOptions): Recorder {
     processId: options.processId,
     kind: options.kind,
     count(name, labels, by = 1) {
-      const key = labels ? seriesKey(name, labelKey(labels)) : name
-      counters.set(key, (counters.get(key) ?? 0) + by)
+      this.countKey(labels ? seriesKey(name, labelKey(labels)) : name, by)
     },
     observe(name, seconds, labels) {
-      const key = labels ? seriesKey(name, labelKey(labels)) : name
+      this.observeKey(labels ? seriesKey(name, labelKey(labels)) : name, seconds)
+    },
+    countKey(key, by = 1) {
+      counters.set(key, (counters.get(key) ?? 0) + by)
+    },
+    observeKey(key, seconds) {
       let histogram = histograms.get(key)
       if (!histogram) histograms.set(key, (histogram = new Histogram()))
       histogram.record(seconds > 0 && Number.isFinite(seconds) ? seconds : 0)
@@ -131,6 +138,8 @@ export const NOOP_RECORDER: Recorder = {
   kind: 'web',
   count: () => {},
   observe: () => {},
+  countKey: () => {},
+  observeKey: () => {},
   gauge: () => {},
   addSampler: () => () => {},
   flush: () => null,
