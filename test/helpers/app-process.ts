@@ -30,6 +30,8 @@ export type StartAppOptions = {
   label?: string
 }
 
+export type ExtraWeb = { url: string; port: number; child: ChildProcess; stop: () => Promise<number | null> }
+
 export type ExitCodes = Record<'web' | 'worker' | 'sandbox', number | null | undefined>
 
 export type AppProcess = {
@@ -44,6 +46,11 @@ export type AppProcess = {
   env: Record<string, string>
   /** Starts one more worker process with the app's environment; `stop()` also stops it if it is still running. */
   startWorker: (label?: string) => ChildProcess
+  /**
+   * Starts one more web process (same database, Redis, queue prefix and session secret) on a port of its own and
+   * resolves once its /readyz answers; `stop()` also stops it. Its own `stop()` ends just that node (SIGTERM, by pid).
+   */
+  startWeb: (label?: string) => Promise<ExtraWeb>
   logFile: string
   logs: () => string
   /** SIGTERM to each child (web, worker, sandbox), waits for them to exit, drops the database. */
@@ -170,6 +177,17 @@ export async function startApp(options: StartAppOptions = {}): Promise<AppProces
         const child = spawnNode(workerLabel, 'workers/index.ts', env, write)
         children.push({ name: 'worker', child, exited: exitOf(child) })
         return child
+      },
+      startWeb: async (webLabel = 'web-2') => {
+        const webPort = await freePort()
+        // Same origin rules as the first node (its PUBLIC_URL, unless the caller set one), plus this node's own.
+        const webEnv = { ...env, PORT: String(webPort), ALLOWED_ORIGINS: [env.ALLOWED_ORIGINS, `http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`].filter(Boolean).join(',') }
+        const child = spawnNode(webLabel, 'server/index.ts', webEnv, write)
+        const exited = exitOf(child)
+        children.push({ name: 'web', child, exited })
+        const webUrl = `http://127.0.0.1:${webPort}`
+        await waitFor(webUrl, 'ready', options.timeoutMs ?? 60_000, [{ name: webLabel, child }])
+        return { url: webUrl, port: webPort, child, stop: () => stopChild(child, exited) }
       },
       web,
       worker: children.find((entry) => entry.name === 'worker')?.child,
