@@ -129,3 +129,9 @@ describe('threading a mail on an unknown thread, and CSAT answers', () => {
     expect(normalizeSubject('Re: FW: Where is it? [OD-0123456789ab]')).toBe('where is it?')
   })
 })
+
+test('attachment metadata from the mailbox is kept on the message', async () => {
+  const result = await importMail(mail({ attachments: [{ name: 'photo-1.jpg', contentType: 'image/jpeg', size: 123_456, url: 'https://helpdesk.example/a/photo-1.jpg' }] }))
+  const message = await prisma.ticketMessage.findUniqueOrThrow({ where: { id: result.ticketMessageId } })
+  expect(message.attachments).toEqual([{ name: 'photo-1.jpg', contentType: 'image/jpeg', size: 123_456, url: 'https://helpdesk.example/a/photo-1.jpg' }])
+})

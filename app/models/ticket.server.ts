@@ -21,6 +21,8 @@ export type HelpdeskMessageInput = {
   body: string
   /** An order number the mail mentions ("#100234"), linked when OpsDeck has that order. */
   orderNumber: string | null
+  /** Attachment metadata (the files stay in the mailbox): stored on the message as [{ name, contentType, size, url }]. */
+  attachments?: { name: string; contentType: string | null; size: number | null; url: string | null }[]
   receivedAt: Date
 }
 
@@ -176,6 +178,7 @@ export async function importHelpdeskMessage(tx: Prisma.TransactionClient, input:
       kind: 'public_reply',
       fromCustomer: true,
       body: input.body,
+      attachments: input.attachments ?? [],
       externalId: input.externalId,
       createdAt: input.receivedAt,
     },

@@ -16,6 +16,8 @@ export type Message = {
   subject: string
   body: string
   order_number: string | null
+  /** Metadata of attached files (the damaged-item mails carry photos). */
+  attachments?: { name: string; content_type: string | null; size: number | null; url: string | null }[]
   received_at: string
   updated_at: string
 }
@@ -122,6 +124,17 @@ export function createHelpdesk(ctx: SandboxContext, storefrontNumbers: () => str
         subject: subject.replaceAll('{n}', orderNumber ?? ''),
         body: `${body.replaceAll('{n}', orderNumber ?? '')}\n\n${customer.name}`,
         order_number: orderNumber,
+        ...(body.includes('Photos attached')
+          ? {
+              attachments: [1, 2].map((n) => ({
+                name: `photo-${n}.jpg`,
+                content_type: 'image/jpeg',
+                // Not drawn from the seeded faker: adding attachments must not shift the simulation's other draws.
+                size: 80_000 + ((threadId.charCodeAt(threadId.length - 1) * 7919 * n) % 2_000_000),
+                url: `https://helpdesk.example/attachments/${threadId}/photo-${n}.jpg`,
+              })),
+            }
+          : {}),
         received_at: at,
         updated_at: at,
       }

@@ -10,6 +10,7 @@ export function toMessageInput(message: HelpdeskMessage): HelpdeskMessageInput {
     subject: message.subject.trim(),
     body: message.body,
     orderNumber: message.order_number,
+    attachments: message.attachments.map((file) => ({ name: file.name, contentType: file.content_type, size: file.size, url: file.url })),
     receivedAt: new Date(message.received_at),
   }
 }

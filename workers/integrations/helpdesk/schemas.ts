@@ -11,6 +11,11 @@ export const MessageSchema = z.object({
   subject: z.string(),
   body: z.string(),
   order_number: z.string().min(1).nullable(),
+  /** Files the customer attached: metadata only (OpsDeck links to the mailbox's copy). Absent = none. */
+  attachments: z
+    .array(z.object({ name: z.string().min(1).max(255), content_type: z.string().max(100).nullable(), size: z.number().int().min(0).nullable(), url: z.string().url().nullable() }))
+    .max(50)
+    .default([]),
   received_at: timestamp,
   updated_at: timestamp,
 })
