@@ -84,24 +84,8 @@ function toClock(record: ClockRecord): Clock {
 }
 
 export function toClockView(clock: Clock, now: Date): ClockView {
-  return {
-    id: clock.id,
-    subjectType: clock.subjectType,
-    subjectId: clock.subjectId,
-    ticketId: clock.ticketId,
-    policyId: clock.policyId,
-    metric: clock.metric,
-    targetMinutes: clock.targetMinutes,
-    startedAt: clock.startedAt,
-    dueAt: clock.dueAt,
-    warningAt: clock.warningAt,
-    pausedAt: clock.pausedAt,
-    pausedMinutes: clock.pausedMinutes,
-    warnedAt: clock.warnedAt,
-    breachedAt: clock.breachedAt,
-    satisfiedAt: clock.satisfiedAt,
-    remainingMinutes: clock.satisfiedAt ? null : Math.round(remainingMinutes(clock, now) * 10) / 10,
-  }
+  const { calendar: _calendar, pauses: _pauses, warnAfterMinutes: _warnAfter, ...stored } = clock
+  return { ...stored, remainingMinutes: clock.satisfiedAt ? null : Math.round(remainingMinutes(clock, now) * 10) / 10 }
 }
 
 // ─── Transactions and locks ──────────────────────────────────────────────────────────────────────────────────────
