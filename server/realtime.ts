@@ -33,6 +33,7 @@ import { findEndedSessions, getSocketUser } from '#app/utils/session.server.ts'
 import { registerAlertFeed } from './realtime.alerts.ts'
 import { registerMetricsRealtime } from './metrics-realtime.ts'
 import { registerSlaSignals } from '#app/models/sla/sla-realtime.server.ts'
+import { registerInventorySignals } from './realtime.inventory.ts'
 import { registerOrderFeed } from './realtime.order-feed.ts'
 import { registerOrderPresenceHandlers } from './realtime.orders.ts'
 import { registerTicketRealtime } from './realtime.tickets.ts'
@@ -221,6 +222,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   const stopMetrics = registerMetricsRealtime(io, log)
   // Live alerts (`alerts.changed`: the notification center and /alerts), from Postgres NOTIFY.
   const alertFeed = registerAlertFeed(io, log)
+  // Low / out-of-stock signals (`inventory.stock`), from a poll of the low-stock index.
+  const inventorySignals = registerInventorySignals(io, log)
 
   registerIo(io)
 
@@ -236,6 +239,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       await ticketFeed.close()
       stopMetrics()
       await alertFeed.close()
+      inventorySignals.close()
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

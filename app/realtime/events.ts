@@ -97,6 +97,8 @@ export interface ServerToClientEvents {
   'tickets.presence': (payload: TicketPresence) => void
   /** To ALERTS_ROOM (needs read:alert): alerts fired, resolved, were acknowledged or silenced, or rules changed. */
   'alerts.changed': (payload: AlertsChanged) => void
+  /** To INVENTORY_ROOM (needs read:inventory): stock levels that went low or out since the last signal (server/realtime.inventory.ts). */
+  'inventory.stock': (payload: InventoryStockSignal) => void
 }
 
 /** Client → server payload schemas; every handler validates with these before anything else. */
@@ -133,6 +135,9 @@ export const ClientEventSchemas = {
   /** Follow alerts (room ALERTS_ROOM); needs `read:alert`. The answer carries the badge count. */
   'alerts.subscribe': z.object({}).strict(),
   'alerts.unsubscribe': z.object({}).strict(),
+  /** Follow low/out-of-stock signals (room INVENTORY_ROOM); needs `read:inventory`. */
+  'inventory.subscribe': z.object({}).strict(),
+  'inventory.unsubscribe': z.object({}).strict(),
 } as const
 
 export type ClientEventName = keyof typeof ClientEventSchemas
@@ -163,6 +168,8 @@ export interface ClientToServerEvents {
   'tickets.typing': (payload: ClientEventPayload<'tickets.typing'>, ack: Ack) => void
   'alerts.subscribe': (payload: ClientEventPayload<'alerts.subscribe'>, ack: Ack<{ needingAttention: number }>) => void
   'alerts.unsubscribe': (payload: ClientEventPayload<'alerts.unsubscribe'>, ack: Ack) => void
+  'inventory.subscribe': (payload: ClientEventPayload<'inventory.subscribe'>, ack: Ack) => void
+  'inventory.unsubscribe': (payload: ClientEventPayload<'inventory.unsubscribe'>, ack: Ack) => void
 }
 
 export interface InterServerEvents {}
@@ -204,6 +211,15 @@ export type TicketPresence = { ticketId: string; viewers: TicketViewer[] }
 export const TICKET_TYPING_TTL_MS = 6_000
 /** Sockets following alerts (`alerts.changed`): the notification center and /alerts. */
 export const ALERTS_ROOM = 'alerts'
+/** Sockets following low/out-of-stock signals (`inventory.subscribe`, needs read:inventory). */
+export const INVENTORY_ROOM = 'inventory'
+/** How often each web node looks for levels that went low or out (server/realtime.inventory.ts). */
+export const INVENTORY_SIGNAL_INTERVAL_MS = 5_000
+/** Stock levels at or below their low-stock threshold that changed since the last signal (`out`: nothing available). */
+export type InventoryStockSignal = {
+  levels: { levelId: string; variantId: string; sku: string; locationCode: string; available: number; threshold: number; state: 'low' | 'out' }[]
+  at: string
+}
 /** A signal: pages re-read what they show. `many`: too many ids to list. */
 export type AlertsChanged = { change: 'fired' | 'resolved' | 'acknowledged' | 'silenced' | 'rules'; ids: string[]; many: boolean; at: string }
 /** Broadcast period of `integrations.health` (only while someone is in INTEGRATIONS_ROOM). */

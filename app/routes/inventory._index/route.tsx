@@ -3,11 +3,13 @@ import { Form, Link, useLoaderData, useLocation, useNavigation } from '@remix-ru
 import { useMemo } from 'react'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { formatUnits, STOCK_FILTER_LABELS } from '#app/components/inventory/stock-state.tsx'
+import { useStockSignals } from '#app/components/inventory/use-stock-signals.ts'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import { DataTable } from '#app/components/table/data-table.tsx'
 import { countInventoryStates, listInventory, listLocations, parseInventoryListQuery } from '#app/models/inventory-list.server.ts'
 import { STOCK_STATES } from '#app/models/inventory-rules.ts'
 import { listReconciliations } from '#app/models/inventory-reconcile.server.ts'
+import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { withParams } from '../orders._index/search-params.ts'
 import { inventoryColumns } from './columns.tsx'
@@ -17,7 +19,8 @@ import inventoryStylesHref from './inventory.css'
  * `/inventory`: every SKU at every location — on hand, reserved, available, incoming and the low-stock threshold —
  * as keyset pages sorted by SKU and location. Search (SKU prefix, product or variant name), location and stock-state
  * filters and the page cursor live in the URL. The state chips count the whole search (oversold is always 0: the
- * CHECK forbids it, and the chip shows it). The latest reconciliation run is summarised at the bottom.
+ * CHECK forbids it, and the chip shows it). The latest reconciliation run is summarised at the bottom. Live: rows that
+ * go low or out of stock (`inventory.stock`) re-read the page.
  */
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: inventoryStylesHref }]
@@ -47,6 +50,12 @@ export default function InventoryPage() {
   const state = params.get('state')
   const counts = data.ok ? data.counts : null
   const filtered = ['q', 'location', 'state'].some((key) => params.get(key))
+  // A level went low or out somewhere: re-read the page when it shows that level (or lists low/out stock).
+  const revalidate = useIdleRevalidate()
+  const shown = new Set(data.ok ? data.rows.map((row) => row.levelId) : [])
+  useStockSignals((signal) => {
+    if (state === 'low' || state === 'out' || signal.levels.some((level) => shown.has(level.levelId))) revalidate()
+  })
 
   return (
     <div className="page inventory-page" data-testid="inventory-view" data-search={location.search}>
