@@ -81,6 +81,12 @@ export const RESOLUTION_LABELS: Record<ReturnResolution, string> = {
   no_action: 'No action',
 }
 
+export const DISPOSITION_LABELS: Record<ReturnDisposition, string> = {
+  restock: 'Restocked',
+  quarantine: 'Quarantined',
+  scrap: 'Scrapped',
+}
+
 export const STATUS_LABELS: Record<ReturnStatus, string> = {
   requested: 'requested',
   approved: 'approved',
@@ -94,6 +100,12 @@ export const STATUS_LABELS: Record<ReturnStatus, string> = {
 
 export const RETURN_NOTE_MAX_LENGTH = 2_000
 export const RETURN_REASON_MAX_LENGTH = 500
+
+/** The queue's age filter: requested at least this many days ago. */
+export const RETURN_AGE_OPTIONS = ['1', '3', '7', '14'] as const
+
+/** The insights page's window. */
+export const INSIGHT_WEEKS = 12
 
 /** "received but not refunded for 48 h" (issue 5): the one SLA clock of the returns desk. */
 export const RETURN_REFUND_SLA_MINUTES = 48 * 60

@@ -185,18 +185,45 @@ export function OrderAssignment({
 }
 
 /** Returns and tickets about this order. */
-export function OrderLinkedRecords({ returns, tickets }: { returns: File['returns']; tickets: File['tickets'] }) {
+export function OrderLinkedRecords({
+  returns,
+  tickets,
+  startReturnHref,
+  linkReturns = false,
+}: {
+  returns: File['returns']
+  tickets: File['tickets']
+  /** `/returns/new?orderId=…` when the person may request a return (create:return). */
+  startReturnHref?: string
+  /** Return numbers link to `/returns/:id` for people who may read returns (read:return). */
+  linkReturns?: boolean
+}) {
   return (
     <section className="panel side-panel" aria-labelledby="linked-title" data-testid="order-linked">
       <h2 id="linked-title">Returns and tickets</h2>
       <div>
-        <p className="side-label">Returns · {returns.length}</p>
+        <p className="side-label">
+          Returns · {returns.length}
+          {startReturnHref ? (
+            <>
+              {' '}
+              · <Link to={startReturnHref} data-testid="start-return">Start a return</Link>
+            </>
+          ) : null}
+        </p>
         {returns.length === 0 ? <p className="muted">No returns.</p> : null}
         <ul className="linked-list">
           {returns.map((ret) => (
             <li key={ret.id} data-testid="linked-return">
               <span className="linked-head">
-                <span className="cell-strong">{ret.number}</span> <RecordStatusBadge status={ret.status} />
+                {linkReturns ? (
+                  <Link to={`/returns/${ret.id}`} className="cell-strong">
+                    {ret.number}
+                  </Link>
+                ) : (
+                  <span className="cell-strong">{ret.number}</span>
+                )}{' '}
+                <RecordStatusBadge status={ret.status} />
               </span>
               <span className="muted">
                 {ret.units} unit{ret.units === 1 ? '' : 's'}

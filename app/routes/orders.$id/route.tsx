@@ -149,6 +149,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     actions,
     assignees: actions.includes('assign') ? await listOrderAssignees() : [],
     me: { id: user.id, name: user.name, role: user.role },
+    returnLinks: { canStart: hasPermission(user.role, 'create:return'), canRead: hasPermission(user.role, 'read:return') },
     // A fresh key per rendered refund form: a double submit of the same form is one refund.
     refundRequestKey: crypto.randomUUID(),
   })
@@ -286,7 +287,7 @@ export function toMinorUnits(text: string, currency: string): number | string {
 }
 
 export default function OrderPage() {
-  const { file, actions, assignees, me, refundRequestKey } = useLoaderData<typeof loader>()
+  const { file, actions, assignees, me, refundRequestKey, returnLinks } = useLoaderData<typeof loader>()
   const { summary } = file
   const can = (action: OrderAction) => actions.includes(action)
   return (
@@ -337,7 +338,12 @@ export default function OrderPage() {
           <OrderCustomer customer={file.customer} />
           <OrderAddresses shipping={file.shippingAddress} billing={file.billingAddress} />
           <OrderAssignment summary={summary} assignees={assignees} me={me} canAssign={can('assign')} canTag={can('tag')} />
-          <OrderLinkedRecords returns={file.returns} tickets={file.tickets} />
+          <OrderLinkedRecords
+            returns={file.returns}
+            tickets={file.tickets}
+            startReturnHref={returnLinks.canStart ? `/returns/new?orderId=${summary.id}` : undefined}
+            linkReturns={returnLinks.canRead}
+          />
           <OrderSyncPanel sync={file.sync} />
         </aside>
       </div>

@@ -1,0 +1,213 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { PrismaPg } from '@prisma/adapter-pg'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { PrismaClient } from '#app/generated/prisma/client.ts'
+import { createStockedOrder } from '#test/factories/orders.ts'
+import { createUser } from '#test/factories/users.ts'
+import { type AppProcess, printLogsOnFailure, startApp } from '#test/helpers/app-process.ts'
+import { type Browser, launchBrowser, signIn, watchConsole } from '#test/helpers/browser.ts'
+import { TEST_REDIS_URL } from '#test/setup/test-db.ts'
+
+/**
+ * A return from request to refund in a real browser, against the real web process, worker and sandbox: support
+ * requests it from the order page; operations finds it in the queue, approves it (the carrier integration buys the
+ * return label from the sandbox carrier), marks it in transit, receives 2 units (1 damaged), restocks the good one to
+ * the warehouse, and refunds through the payment integration (the sandbox gateway confirms). The restock is then on
+ * the SKU's inventory page: on hand +1 and a `restock` ledger row linked to the return. Screenshots of the queue, the
+ * return page, the request form and the insights go to /work/notes/screens (or RETURNS_SCREENS_DIR).
+ */
+
+const SCREENS = process.env.RETURNS_SCREENS_DIR ?? '/work/notes/screens'
+const WAIT = 60_000
+
+let app: AppProcess | undefined
+let browser: Browser
+let db: PrismaClient
+await printLogsOnFailure(() => app)
+
+type Person = { email: string; password: string }
+let ops: Person
+let sam: Person
+let order: { id: string; number: string; lineSku: string; variantId: string; locationId: string; locationCode: string; onHand: number }
+
+async function sandboxCall(pathname: string, body: unknown, key: string) {
+  const response = await fetch(`${app!.env.SANDBOX_URL}${pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': app!.env.PROVIDER_API_KEY!, 'idempotency-key': key },
+    body: JSON.stringify(body),
+  })
+  if (!response.ok) throw new Error(`sandbox ${pathname}: ${response.status} ${await response.text()}`)
+  return (await response.json()) as { id: string }
+}
+
+beforeAll(async () => {
+  ;[app, browser] = await Promise.all([startApp({
+      seed: 'none',
+      worker: true,
+      sandbox: true,
+      label: 'e2ereturns',
+      // Queues on Redis (fewer PostgreSQL connections on a shared server); no demo order stream from the sandbox.
+      env: { REDIS_URL: TEST_REDIS_URL, SANDBOX_ORDERS_PER_MINUTE: '0' },
+    }), launchBrowser()])
+  db = new PrismaClient({ adapter: new PrismaPg({ connectionString: app.databaseUrl, max: 2 }) })
+  mkdirSync(SCREENS, { recursive: true })
+  const person = async (role: 'operations' | 'support', name: string) => {
+    const { user, password } = await createUser(db, { role, name })
+    return { email: user.email, password }
+  }
+  ops = await person('operations', 'Olga Operations')
+  sam = await person('support', 'Sam Support')
+
+  // A delivered, paid order of 3 units of one stocked SKU, whose payment is real at the sandbox gateway.
+  const graph = await createStockedOrder(db, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', lineCount: 1, spare: 5, currency: 'GBP' })
+  const payment = graph.payments.find((p) => (p.capturedAmount ?? 0) > 0)!
+  const authorized = await sandboxCall('/payments/authorizations', { order_reference: graph.order.id, amount: payment.amount, currency: 'GBP', method: 'card' }, `auth-${graph.order.id}`)
+  await sandboxCall(`/payments/payments/${authorized.id}/capture`, { reference: graph.order.id, amount: payment.capturedAmount }, `capture-${graph.order.id}`)
+  await db.payment.update({ where: { id: payment.id }, data: { provider: 'payments', externalId: authorized.id } })
+  const level = graph.levels[0]!
+  order = {
+    id: graph.order.id,
+    number: graph.order.number,
+    lineSku: graph.lines[0]!.sku,
+    variantId: graph.variants[0]!.id,
+    locationId: graph.location.id,
+    locationCode: graph.location.code,
+    onHand: level.onHand,
+  }
+})
+
+afterAll(async () => {
+  await db?.$disconnect()
+  await browser?.close()
+  await app?.stop()
+})
+
+/** Reloads until the return page shows `status` (the worker's step lands in the background). */
+async function waitForStatus(page: Page, status: string) {
+  await expect
+    .poll(
+      async () => {
+        await page.reload()
+        return page.getByTestId('return-status').getAttribute('data-status')
+      },
+      { timeout: WAIT, interval: 1_000 },
+    )
+    .toBe(status)
+}
+
+test('a return from request to refund, with the restock on the SKU’s stock and ledger', async () => {
+  const supportContext = await browser.newContext()
+  const opsContext = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  try {
+    // 1. Support requests the return from the order page (support cannot read the returns queue).
+    const support = await supportContext.newPage()
+    const supportConsole = watchConsole(support)
+    await signIn(support, app!.url, sam.email, sam.password)
+    await support.goto(`${app!.url}/orders/${order.id}`)
+    await support.getByTestId('start-return').click()
+    await support.getByTestId('return-request-form').waitFor()
+    const row = support.locator(`[data-testid="request-line"][data-sku="${order.lineSku}"]`)
+    // Asking for more than shipped is a field error, nothing is created.
+    await row.getByLabel(`Units of ${order.lineSku} to return`).fill('9')
+    await row.getByLabel(`Reason for ${order.lineSku}`).selectOption('size_fit')
+    await support.evaluate(() => document.querySelectorAll('input[type=number]').forEach((input) => input.removeAttribute('max')))
+    await support.getByRole('button', { name: 'Request return' }).click()
+    await expect.poll(() => row.locator('.field-error').textContent()).toBe('At most 3 can be returned')
+    await support.screenshot({ path: path.join(SCREENS, 'returns-new.png'), fullPage: true })
+    await row.getByLabel(`Units of ${order.lineSku} to return`).fill('2')
+    await support.getByLabel('What the customer said (optional)').fill('Too small, please refund')
+    await Promise.all([support.waitForURL(`${app!.url}/orders/${order.id}`), support.getByRole('button', { name: 'Request return' }).click()])
+    await expect.poll(() => support.getByTestId('toast').textContent()).toMatch(/Return RMA-\d+ requested/)
+    const linked = support.getByTestId('linked-return')
+    expect(await linked.textContent()).toContain('requested')
+    const rmaNumber = (await linked.locator('.cell-strong').textContent())!.trim()
+    expect(rmaNumber).toMatch(/^RMA-\d+$/)
+    // The one 400 is the refused request above (field errors are a 400 response).
+    expect(supportConsole.errors.filter((e) => !/favicon/.test(e) && !/status of 400/.test(e))).toEqual([])
+    const forbidden = await support.goto(`${app!.url}/returns`)
+    expect(forbidden?.status()).toBe(403)
+
+    // 2. Operations finds it in the queue and opens it.
+    const page = await opsContext.newPage()
+    const console = watchConsole(page)
+    await signIn(page, app!.url, ops.email, ops.password)
+    await page.goto(`${app!.url}/returns?status=requested`)
+    const queueRow = page.getByTestId('returns-table').locator('tbody tr', { hasText: rmaNumber })
+    await queueRow.waitFor()
+    expect(await queueRow.textContent()).toContain('Size or fit')
+    await page.screenshot({ path: path.join(SCREENS, 'returns-queue.png'), fullPage: true })
+    await queueRow.getByTestId('return-link').click()
+    await page.getByTestId('return-number').waitFor()
+    expect(await page.getByTestId('return-number').textContent()).toBe(rmaNumber)
+
+    // 3. Approve: the carrier integration buys the return label (outbox → worker → sandbox carrier).
+    await page.getByTestId('action-approve').locator('summary').click()
+    await page.getByTestId('approve-form').getByRole('button', { name: 'Approve return' }).click()
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Return approved')
+    await waitForStatus(page, 'label_created')
+    expect(await page.getByTestId('return-tracking').textContent()).toMatch(/^OD\d{10}GB$/)
+
+    // 4. In transit, then received: 2 back, 1 damaged.
+    await page.getByTestId('action-ship').locator('summary').click()
+    await page.getByTestId('ship-form').getByRole('button', { name: 'Mark in transit' }).click()
+    await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status')).toBe('in_transit')
+    await page.getByTestId('action-receive').locator('summary').click()
+    const receive = page.getByTestId('receive-form')
+    await receive.getByLabel(`Received of ${order.lineSku}`).fill('2')
+    await receive.getByLabel(`Damaged of ${order.lineSku}`).fill('1')
+    await receive.getByRole('button', { name: 'Receive' }).click()
+    await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status')).toBe('received')
+    expect(await page.getByTestId('return-sla').getAttribute('data-overdue')).toBe('false')
+
+    // 5. Restock the undamaged unit to the warehouse.
+    const dispose = page.getByTestId('dispose-form')
+    await dispose.getByLabel(`Decision for ${order.lineSku}`).selectOption('restock')
+    await dispose.getByLabel(`Restock location for ${order.lineSku}`).selectOption(order.locationId)
+    await dispose.getByRole('button', { name: 'Save decisions' }).click()
+    await expect.poll(() => page.getByTestId('line-disposition').textContent()).toContain('Restocked 1 to')
+    expect(await page.getByTestId('return-stock').textContent()).toContain(`+1 at ${order.locationCode}`)
+
+    // 6. Refund the suggested amount through the payment integration; the sandbox gateway confirms it.
+    const resolve = page.getByTestId('resolve-form')
+    await resolve.getByRole('button', { name: 'Resolve return' }).click()
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Refund requested, return resolved')
+    expect(await page.getByTestId('return-status').getAttribute('data-status')).toBe('resolved')
+    await expect
+      .poll(
+        async () => {
+          await page.reload()
+          return page.getByTestId('return-refunds').textContent()
+        },
+        { timeout: WAIT, interval: 1_000 },
+      )
+      .toContain('succeeded')
+    const timeline = await page.getByTestId('return-timeline').textContent()
+    for (const step of ['Return requested', 'Approved', 'Return label created by the carrier', 'Marked in transit', 'Received', 'Items dealt with', 'Resolved', 'Refund confirmed by the payment gateway']) {
+      expect(timeline).toContain(step)
+    }
+    expect(timeline).toContain('Sam Support (support)')
+    expect(timeline).toContain('Olga Operations (operations)')
+    await page.screenshot({ path: path.join(SCREENS, 'returns-page.png'), fullPage: true })
+
+    // 7. The restock on the SKU's inventory page: on hand +1, and a restock ledger row linked to the return.
+    await page.goto(`${app!.url}/inventory/${order.variantId}`)
+    await page.getByTestId('levels-table').waitFor()
+    const levelRow = page.getByTestId('levels-table').locator(`tr[data-location="${order.locationCode}"]`)
+    expect((await levelRow.getByTestId('on-hand').textContent())!.trim()).toBe(String(order.onHand + 1))
+    const restockRow = page.getByTestId('ledger-table').locator('tr[data-kind="restock"]', { hasText: rmaNumber })
+    expect(await restockRow.count()).toBe(1)
+    expect(await restockRow.textContent()).toContain('Olga Operations')
+    await page.screenshot({ path: path.join(SCREENS, 'returns-inventory-sku.png'), fullPage: true })
+
+    // 8. Insights show the return under its reason.
+    await page.goto(`${app!.url}/returns/insights`)
+    await page.getByTestId('reasons-chart').waitFor()
+    await page.screenshot({ path: path.join(SCREENS, 'returns-insights.png'), fullPage: true })
+    expect(console.errors.filter((e) => !/favicon/.test(e))).toEqual([])
+  } finally {
+    await supportContext.close()
+    await opsContext.close()
+  }
+})
