@@ -6,7 +6,9 @@ import { uniqueSuffix } from '#test/factories/faker.ts'
 import { createUser } from '#test/factories/users.ts'
 import {
   acknowledgeAlert,
+  countAlertsNeedingAttention,
   durationInWords,
+  listAlertHistory,
   evaluateAlertRules,
   listOpenAlerts,
   readRollupMetric,
@@ -360,4 +362,130 @@ test('durations read as words', () => {
   expect(durationInWords(90)).toBe('1 minute 30 seconds')
   expect(durationInWords(7_200)).toBe('2 hours')
   expect(durationInWords(0)).toBe('the last minute')
+})
+
+describe('the rule kinds the issue names, on synthetic streams', () => {
+  test('p95 above 500 ms for 1 minute: per route, from merged histograms; resolves when fast', async () => {
+    const base = metricName('http_request_duration_seconds')
+    const rule = await createAlertRule(prisma, { metric: `${base}_p95`, threshold: 0.5, durationSeconds: 60, name: 'Slow' })
+    // Two processes' minute of one route, merged: 10 % of requests take 2 s → p95 ≈ 2 s. Another route stays fast.
+    const slow = new Histogram().record(0.05, 45).add(new Histogram().record(0.05, 45).record(2, 10))
+    const fast = new Histogram().record(0.03, 100)
+    const write = (n: number, labels: string, h: Histogram) =>
+      recordMetricMinute(prisma, { metric: base, labels, bucket: minute(n), count: h.count, sum: h.sum, min: h.min, max: h.max, histogram: h.toJSON() })
+    await write(0, 'route=routes/orders._index', slow)
+    await write(0, 'route=routes/_index', fast)
+    await write(1, 'route=routes/orders._index', fast)
+    await write(1, 'route=routes/_index', fast)
+    const fired = await evaluate(rule.id, during(1))
+    expect(fired.fired.map((entry) => entry.fingerprint)).toEqual(['route=routes/orders._index'])
+    expect(fired.fired[0]!.value).toBeGreaterThan(1.8)
+    const resolved = await evaluate(rule.id, during(2))
+    expect(resolved.resolved.map((entry) => entry.fingerprint)).toEqual(['route=routes/orders._index'])
+  })
+
+  test('error rate above 2 % for 2 minutes (a ratio), SLA breaches above N, integration down', async () => {
+    const ratio = metricName('http_error_ratio')
+    const breaches = metricName('sla_breaches')
+    const up = metricName('integration_up')
+    const errorRule = await createAlertRule(prisma, { metric: ratio, threshold: 0.02, durationSeconds: 120 })
+    const slaRule = await createAlertRule(prisma, { metric: breaches, threshold: 5 })
+    const downRule = await createAlertRule(prisma, { metric: up, condition: 'lt', threshold: 1, durationSeconds: 60 })
+    await stream(ratio, [0.01, 0.03, 0.05])
+    await stream(breaches, [5, 6])
+    // Gauges sampled every second: 60 samples; the carrier was down for the whole minute, payments for 10 s only.
+    await recordMetricMinute(prisma, { metric: up, labels: 'integration=carrier', bucket: minute(1), count: 60, sum: 0, min: 0, max: 0 })
+    await recordMetricMinute(prisma, { metric: up, labels: 'integration=payments', bucket: minute(1), count: 60, sum: 50, min: 0, max: 1 })
+
+    const at2 = await evaluateAlertRules({ now: during(2) })
+    expect(forRule(at2, errorRule.id).fired).toEqual([]) // only one minute above 2 %
+    expect(forRule(at2, slaRule.id).fired).toHaveLength(1) // 6 > 5
+    expect(forRule(at2, downRule.id).fired.map((entry) => entry.fingerprint)).toEqual(['integration=carrier', 'integration=payments'])
+    const at3 = await evaluateAlertRules({ now: during(3) })
+    expect(forRule(at3, errorRule.id).fired).toHaveLength(1)
+  })
+})
+
+describe('a property: any metric stream', () => {
+  /**
+   * For random per-minute streams (values around the threshold, with gaps), evaluating minute by minute keeps the
+   * documented semantics: at most one open alert at a time; an alert fires only after the whole window breached;
+   * it resolves only on a complete minute that is clear; a gap never fires nor resolves; every firing is a new row.
+   */
+  test('fire / resolve / de-duplicate follow the window rules', async () => {
+    const fc = await import('fast-check')
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.option(fc.constantFrom(5, 15), { nil: null, freq: 4 }), { minLength: 3, maxLength: 10 }),
+        fc.integer({ min: 0, max: 3 }),
+        async (values, windowMinutes) => {
+          const metric = metricName('prop')
+          const rule = await createAlertRule(prisma, { metric, threshold: 10, durationSeconds: windowMinutes * 60 })
+          await stream(metric, values)
+          const d = Math.max(1, windowMinutes)
+          let open = false
+          let fires = 0
+          for (let n = 1; n <= values.length; n++) {
+            const result = forRule(await evaluateAlertRules({ now: during(n) }), rule.id)
+            const latest = values[n - 1]
+            const window = values.slice(Math.max(0, n - d), n)
+            const breached = n >= d && window.every((value) => value !== null && value > 10)
+            if (result.fired.length) {
+              expect(open).toBe(false)
+              expect(breached).toBe(true)
+              fires++
+              open = true
+            } else if (result.resolved.length) {
+              expect(open).toBe(true)
+              expect(latest).not.toBeNull()
+              expect(latest!).toBeLessThanOrEqual(10)
+              open = false
+            } else {
+              // Nothing happened: either nothing to do, or the state holds.
+              if (!open) expect(breached).toBe(false)
+              if (open) expect(latest === null || latest > 10).toBe(true)
+            }
+            const rows = await prisma.alert.groupBy({ by: ['status'], where: { ruleId: rule.id }, _count: { _all: true } })
+            const openRows = rows.filter((row) => row.status !== 'resolved').reduce((sum, row) => sum + row._count._all, 0)
+            expect(openRows).toBe(open ? 1 : 0)
+          }
+          expect(await prisma.alert.count({ where: { ruleId: rule.id } })).toBe(fires)
+          await prisma.alertRule.update({ where: { id: rule.id }, data: { enabled: false } })
+        },
+      ),
+      { numRuns: 12 },
+    )
+  }, 120_000)
+})
+
+describe('lists', () => {
+  test('history pages by keyset (newest first, no row twice) and filters; the badge counts firing, unsilenced alerts', async () => {
+    const metric = metricName('paged')
+    const rule = await createAlertRule(prisma, { metric, severity: 'critical' })
+    for (let i = 0; i < 5; i++) {
+      // Two alerts in the same millisecond: the id breaks the tie.
+      await prisma.alert.create({ data: { ruleId: rule.id, fingerprint: `n=${i}`, value: i, message: `m${i}`, firedAt: minute(100 + Math.floor(i / 2)) } })
+    }
+    const seen: string[] = []
+    let after: { firedAt: Date; id: string } | undefined
+    for (;;) {
+      const page = await listAlertHistory({ ruleId: rule.id, limit: 2, after })
+      seen.push(...page.alerts.map((alert) => alert.message))
+      if (!page.next) break
+      after = page.next
+    }
+    expect(seen).toHaveLength(5)
+    expect(new Set(seen).size).toBe(5)
+    expect(seen[0]).toBe('m4')
+    expect((await listAlertHistory({ ruleId: rule.id, severity: 'info' })).alerts).toEqual([])
+
+    const { user } = await createUser(prisma, { role: 'manager' })
+    const baseline = await countAlertsNeedingAttention({ now: minute(103) })
+    const [first, second] = (await listAlertHistory({ ruleId: rule.id })).alerts
+    await silenceAlert(first!.id, minute(200), user.id, { now: minute(103) })
+    await acknowledgeAlert(second!.id, user.id, second!.version, { now: minute(103) })
+    expect(await countAlertsNeedingAttention({ now: minute(103) })).toBe(baseline - 2)
+    // The silence ends: it needs attention again.
+    expect(await countAlertsNeedingAttention({ now: minute(201) })).toBe(baseline - 1)
+  })
 })

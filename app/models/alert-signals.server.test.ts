@@ -1,0 +1,59 @@
+import { expect, test } from 'vitest'
+import { prisma } from '#app/utils/db.server.ts'
+import { createAlertRule } from '#test/factories/alerts.ts'
+import { createStockedOrder } from '#test/factories/orders.ts'
+import { evaluateAlertRules } from './alert.server.ts'
+import { forgetTopSkus, recordTopSkuStockouts } from './alert-signals.server.ts'
+
+/**
+ * "Stock-out of a top SKU" end to end on the real database: best sellers from order lines, availability from
+ * inventory levels, a `top_sku_stockout{sku}` row per top SKU and minute, and a rule that fires for the SKU that ran
+ * out and resolves when it is restocked. This file's database holds only its own orders.
+ */
+
+test('a best-selling SKU that runs out fires its alert; restocking resolves it; other SKUs stay quiet', async () => {
+  const t0 = new Date()
+  const placedAt = new Date(t0.getTime() - 24 * 3600_000)
+  // Three units of the first variant, one of the second (createStockedOrder's quantities).
+  const stocked = await createStockedOrder(prisma, { lineCount: 2, spare: 5, now: placedAt, scenario: { status: 'confirmed' } })
+  const [best, second] = stocked.variants
+  const minute = (n: number) => new Date(Math.floor(t0.getTime() / 60_000) * 60_000 + n * 60_000)
+  forgetTopSkus()
+
+  const quiet = await recordTopSkuStockouts({ now: new Date(minute(0).getTime() + 1_000) })
+  expect(quiet.skus.sort()).toEqual([best!.sku, second!.sku].sort())
+  expect(quiet.outOfStock).toEqual([])
+
+  const rule = await createAlertRule(prisma, { metric: 'top_sku_stockout', condition: 'gte', threshold: 1, name: 'Top SKU out' })
+  // Everything the best seller had on hand is reserved: nothing available.
+  await prisma.inventoryLevel.updateMany({ where: { variantId: best!.id }, data: { onHand: stocked.levels.find((l) => l.variantId === best!.id)!.reserved } })
+  const out = await recordTopSkuStockouts({ now: new Date(minute(1).getTime() + 1_000) })
+  expect(out.outOfStock).toEqual([best!.sku])
+  // The same minute again overwrites its row (the last tick of the minute wins).
+  await recordTopSkuStockouts({ now: new Date(minute(1).getTime() + 50_000) })
+  const rows = await prisma.metricRollup.findMany({ where: { metric: 'top_sku_stockout', bucket: minute(1) }, select: { labels: true, sum: true, count: true }, orderBy: { labels: 'asc' } })
+  expect(rows).toEqual(
+    [
+      { labels: `sku=${best!.sku}`, sum: 1, count: 1n },
+      { labels: `sku=${second!.sku}`, sum: 0, count: 1n },
+    ].sort((a, b) => a.labels.localeCompare(b.labels)),
+  )
+
+  const fired = await evaluateAlertRules({ now: new Date(minute(2).getTime() + 2_000) })
+  expect(fired.fired.filter((entry) => entry.ruleId === rule.id).map((entry) => entry.fingerprint)).toEqual([`sku=${best!.sku}`])
+  const alert = await prisma.alert.findFirstOrThrow({ where: { ruleId: rule.id }, select: { message: true, status: true } })
+  expect(alert).toEqual({ status: 'firing', message: `Top SKU out: top_sku_stockout{sku=${best!.sku}} is 1, at or above the threshold 1 in the last minute` })
+
+  // Restocked during minute 2: the alert resolves when minute 2 is complete.
+  await prisma.inventoryLevel.updateMany({ where: { variantId: best!.id }, data: { onHand: { increment: 4 } } })
+  await recordTopSkuStockouts({ now: new Date(minute(2).getTime() + 30_000) })
+  const resolved = await evaluateAlertRules({ now: new Date(minute(3).getTime() + 2_000) })
+  expect(resolved.resolved.filter((entry) => entry.ruleId === rule.id).map((entry) => entry.fingerprint)).toEqual([`sku=${best!.sku}`])
+})
+
+test('cancelled orders do not make a best seller, and no orders means no signal', async () => {
+  forgetTopSkus()
+  await prisma.order.updateMany({ data: { status: 'cancelled' } })
+  const result = await recordTopSkuStockouts({ now: new Date(Date.now() + 3 * 3600_000) })
+  expect(result).toEqual({ skus: [], outOfStock: [] })
+})
