@@ -95,7 +95,7 @@ test('the refund clock runs only while received, 48 h of wall time', () => {
 
 test('insights: units by reason per week and return rate by product', async () => {
   const insights = await getReturnInsights(now)
-  const total = insights.reasonsByWeek.reduce((sum, week) => sum + insights.reasons.reduce((s, r) => s + (Number(week[r]) || 0), 0), 0)
+  const total = insights.reasonsByWeek.reduce((sum, week) => sum + insights.reasons.reduce((s, r) => s + (Number((week as Record<string, unknown>)[r]) || 0), 0), 0)
   const expected = await prisma.returnLine.aggregate({ _sum: { quantityRequested: true }, where: { return: { requestedAt: { gte: new Date(now.getTime() - 13 * 7 * DAY) } } } })
   expect(total).toBeLessThanOrEqual(expected._sum.quantityRequested!)
   expect(total).toBeGreaterThan(0)
