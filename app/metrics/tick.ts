@@ -68,7 +68,7 @@ function mergedHistogram(map: ReadonlyMap<string, Histogram>, metric: string) {
   return merged
 }
 
-export function buildTick(seconds: readonly MergedSecond[], sentAt = Date.now()): MetricsTick | null {
+export function buildTick(seconds: readonly MergedSecond[], sentAt = performance.timeOrigin + performance.now()): MetricsTick | null {
   const last = seconds.at(-1)
   if (!last) return null
   const trailing = seconds.filter((second) => second.t > last.t - TRAILING_SECONDS * 1000)
