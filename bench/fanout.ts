@@ -38,7 +38,7 @@ export function quantile(values: number[], q: number) {
 function child(file: string, env: Record<string, string>) {
   const process_ = fork(path.join(DIR, file), [], {
     execArgv: ['--import', 'tsx'],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>()
