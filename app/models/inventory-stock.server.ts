@@ -1,5 +1,7 @@
 import { Prisma } from '#app/generated/prisma/client.ts'
-import type { Db } from '#app/utils/db.server.ts'
+import type { OrderStatus } from '#app/generated/prisma/enums.ts'
+import { prisma, type Db } from '#app/utils/db.server.ts'
+import { recordAudit } from './audit.server.ts'
 
 /**
  * The stock engine: every change of an InventoryLevel, each with its InventoryLedgerEntry rows in the same statement
@@ -256,4 +258,44 @@ export async function restockReturnedUnits(
       RETURNING id
     )
     SELECT (SELECT id FROM lvl) AS "levelId", (SELECT id FROM led) AS "entryId"`
+}
+
+// ─── Orders from a sales channel ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Stock for an order the sales channel sent (app/models/order-import.server.ts calls it after each write): an order
+ * that arrives accepted (confirmed / processing) reserves what it does not hold yet, like confirmOrder; one the channel
+ * cancelled releases its reservations. The channel's order cannot be refused for lack of stock: it stays unreserved,
+ * and an audit entry on the order (its timeline) names each SKU short — confirming by hand is not needed, the next
+ * import or a person's stock change and re-import reserves it. Idempotent: nothing to reserve or release = no write.
+ */
+export async function applyImportedOrderStock(orderId: string): Promise<'reserved' | 'released' | 'short' | 'unchanged'> {
+  // The stored status decides (the import keeps a person's progress over the channel's "open"; see order-import).
+  const stored = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } })
+  const status: OrderStatus | undefined = stored?.status
+  if (status === 'confirmed' || status === 'processing') {
+    try {
+      const { reserved } = await reserveOrderStock(prisma, { orderId, actorId: null })
+      return reserved.length > 0 ? 'reserved' : 'unchanged'
+    } catch (error) {
+      if (!(error instanceof OutOfStockError)) throw error
+      await recordAudit(prisma, {
+        actorId: null,
+        action: 'reserve:order',
+        entityType: 'order',
+        entityId: orderId,
+        after: { reserved: false, reason: error.message, shortages: error.shortages },
+      })
+      return 'short'
+    }
+  }
+  if (status === 'cancelled') {
+    return prisma.$transaction(async (tx) => {
+      const [order] = await tx.$queryRaw<{ number: string }[]>`select number from "Order" where id = ${orderId} for update`
+      if (!order) return 'unchanged'
+      const released = await releaseOrderStock(tx, { orderId, actorId: null, reason: `Order ${order.number} cancelled by the sales channel` })
+      return released > 0 ? 'released' : 'unchanged'
+    })
+  }
+  return 'unchanged'
 }

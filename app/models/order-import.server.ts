@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { OrderStatus } from '#app/generated/prisma/enums.ts'
 import { batched } from '#app/utils/batch.server.ts'
 import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
+import { applyImportedOrderStock } from './inventory-stock.server.ts'
 import { deriveFulfillmentStatus, derivePaymentStatus } from './order-status.ts'
 
 /**
@@ -67,6 +68,7 @@ export const importOrder = batched<ImportedOrder, ImportOutcome>(
       const input = inputs[index]!
       if (await linesDiffer(prisma, result.orderId, input.lines)) await prisma.$transaction((tx) => replaceLines(tx, result.orderId, input))
     }
+    await applyStock(results)
     return results
   },
   { isolateFailures: true },
@@ -75,7 +77,7 @@ export const importOrder = batched<ImportedOrder, ImportOutcome>(
 /** Upserts a page of orders in ONE transaction (one statement for the headers, customers and new lines). */
 export async function importOrders(inputs: ImportedOrder[]): Promise<ImportOutcome[]> {
   if (inputs.length === 0) return []
-  return prisma.$transaction(async (tx) => {
+  const results = await prisma.$transaction(async (tx) => {
     const results = await upsertOrders(inTransaction(tx), inputs)
     for (const [index, result] of results.entries()) {
       const input = inputs[index]!
@@ -83,6 +85,19 @@ export async function importOrders(inputs: ImportedOrder[]): Promise<ImportOutco
     }
     return results
   }, { timeout: 30_000 })
+  await applyStock(results)
+  return results
+}
+
+/**
+ * Acceptance happens here for orders the channel sends already accepted (paid → `confirmed`), and cancellation for
+ * orders it cancels: reserve / release their stock (app/models/inventory-stock.server.ts), after the order is written.
+ */
+async function applyStock(results: ImportOutcome[]) {
+  for (const result of results) {
+    if (result.outcome === 'skipped') continue
+    await applyImportedOrderStock(result.orderId)
+  }
 }
 
 function newId() {
