@@ -94,10 +94,8 @@ export async function importOrders(inputs: ImportedOrder[]): Promise<ImportOutco
  * orders it cancels: reserve / release their stock (app/models/inventory-stock.server.ts), after the order is written.
  */
 async function applyStock(results: ImportOutcome[]) {
-  for (const result of results) {
-    if (result.outcome === 'skipped') continue
-    await applyImportedOrderStock(result.orderId)
-  }
+  // Different orders: concurrent is safe (each reservation locks its levels in id order).
+  await Promise.all(results.filter((result) => result.outcome !== 'skipped').map((result) => applyImportedOrderStock(result.orderId)))
 }
 
 function newId() {
