@@ -87,6 +87,7 @@ test('a manager sees a fired alert live in the notification center and on /alert
     await page.waitForURL(/\/alerts\?view=rules$/)
     await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Rule created')
     await page.getByTestId('rules-table').getByRole('link', { name: 'E2E sync backlog' }).waitFor()
+    await page.screenshot({ path: path.join(SCREENS, 'alerts-rules.png'), fullPage: true })
 
     // The page stays open on "Open"; the breach arrives; the worker fires within one evaluation tick.
     await page.getByRole('link', { name: /^Open/ }).click()

@@ -2,6 +2,7 @@ import { Form, Link } from '@remix-run/react'
 import { createColumnHelper } from '@tanstack/react-table'
 import { AlertActions } from '#app/components/alerts/alert-actions.tsx'
 import { AlertStateBadge, SeverityBadge } from '#app/components/alerts/alert-badges.tsx'
+import { StatusBadge } from '#app/components/status-badge.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import type { TableFeatureSet } from '#app/components/table/data-table.tsx'
 import { CONDITION_SYMBOLS, durationInWords, findAlertMetric, formatMetricValue, scopeText, type AlertConditionName } from '#app/models/alert-rules.ts'
@@ -118,12 +119,14 @@ export function ruleColumns({ canEdit }: { canEdit: boolean }) {
       cell: (info) => <span className={info.getValue() > 0 ? 'num num-danger' : 'num'}>{info.getValue()}</span>,
     }),
     ruleColumn.accessor('enabled', {
-      header: 'Enabled',
+      header: 'State',
       cell: (info) => {
         const rule = info.row.original
-        if (!canEdit) return rule.enabled ? 'Yes' : 'No'
+        const state = <StatusBadge tone={rule.enabled ? 'success' : 'neutral'}>{rule.enabled ? 'Enabled' : 'Disabled'}</StatusBadge>
+        if (!canEdit) return state
         return (
           <Form method="post" className="inline-form">
+            {state}
             <input type="hidden" name="intent" value={rule.enabled ? 'disable' : 'enable'} />
             <input type="hidden" name="ruleId" value={rule.id} />
             <input type="hidden" name="version" value={rule.version} />

@@ -229,39 +229,9 @@ function HistoryView() {
     <>
       <Form method="get" className="list-filters" data-testid="history-filters">
         <input type="hidden" name="view" value="history" />
-        <label>
-          State{' '}
-          <select name="status" defaultValue={data.filters.status}>
-            <option value="">Any</option>
-            {HISTORY_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {status[0]!.toUpperCase() + status.slice(1)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity{' '}
-          <select name="severity" defaultValue={data.filters.severity}>
-            <option value="">Any</option>
-            {ALERT_SEVERITIES.map((severity) => (
-              <option key={severity} value={severity}>
-                {severity[0]!.toUpperCase() + severity.slice(1)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Rule{' '}
-          <select name="rule" defaultValue={data.filters.rule}>
-            <option value="">Any</option>
-            {data.rules.map((rule) => (
-              <option key={rule.id} value={rule.id}>
-                {rule.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="State" name="status" value={data.filters.status} options={HISTORY_STATUSES.map((status) => [status, capitalize(status)])} />
+        <FilterSelect label="Severity" name="severity" value={data.filters.severity} options={ALERT_SEVERITIES.map((severity) => [severity, capitalize(severity)])} />
+        <FilterSelect label="Rule" name="rule" value={data.filters.rule} options={data.rules.map((rule) => [rule.id, rule.name])} />
         <label>
           Fired from (UTC) <input type="datetime-local" name="from" defaultValue={data.filters.from} />
         </label>
@@ -285,6 +255,25 @@ function HistoryView() {
         {data.next ? <Link to={withCursor(data.next)}>Older →</Link> : <span className="muted">End of the list</span>}
       </nav>
     </>
+  )
+}
+
+const capitalize = (word: string) => word[0]!.toUpperCase() + word.slice(1)
+
+/** A history filter: "Any" or one value; submitted with the filter form (GET), so the URL holds the view. */
+function FilterSelect({ label, name, value, options }: { label: string; name: string; value: string; options: Array<readonly [string, string]> }) {
+  return (
+    <label>
+      {label}{' '}
+      <select name={name} defaultValue={value}>
+        <option value="">Any</option>
+        {options.map(([optionValue, optionLabel]) => (
+          <option key={optionValue} value={optionValue}>
+            {optionLabel}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
 
