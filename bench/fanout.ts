@@ -35,7 +35,7 @@ export function quantile(values: number[], q: number) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
 
-function child(file: string, env: Record<string, string>) {
+export function child(file: string, env: Record<string, string>) {
   const process_ = fork(path.join(DIR, file), [], {
     execArgv: ['--import', 'tsx'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
