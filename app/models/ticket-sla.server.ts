@@ -8,10 +8,15 @@ import { prisma } from '#app/utils/db.server.ts'
  */
 export type TicketSlaSummary = { dueAt: Date | null; metric: string | null; paused: boolean; breached: boolean }
 
+/** Every clock of these tickets (first response, next response, resolution), for the ticket page. */
+export function getTicketSlaClocks(ticketIds: string[], now = new Date()) {
+  return getTicketSlaStatus(prisma, ticketIds, now)
+}
+
 export async function getTicketSlaSummary(ticketIds: string[], now = new Date()): Promise<Map<string, TicketSlaSummary>> {
   const summaries = new Map<string, TicketSlaSummary>()
   if (ticketIds.length === 0) return summaries
-  for (const [ticketId, clocks] of await getTicketSlaStatus(prisma, ticketIds, now)) {
+  for (const [ticketId, clocks] of await getTicketSlaClocks(ticketIds, now)) {
     const summary: TicketSlaSummary = { dueAt: null, metric: null, paused: false, breached: false }
     for (const clock of clocks) {
       if (clock.satisfiedAt) continue

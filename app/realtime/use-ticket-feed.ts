@@ -1,5 +1,5 @@
 import { useEffect } from 'react'
-import type { TicketsChanged } from './events.ts'
+import type { SlaSignal, TicketsChanged } from './events.ts'
 import { useSocket, useSocketEvent } from './socket-provider.tsx'
 import { useIdleRevalidate } from './use-idle-revalidate.ts'
 
@@ -7,7 +7,8 @@ import { useIdleRevalidate } from './use-idle-revalidate.ts'
  * Re-reads the page when tickets change (server/realtime.tickets.ts `tickets.changed`), without interrupting a
  * navigation (useIdleRevalidate). `scope`: 'list' follows every ticket (room TICKETS_FEED_ROOM: the list's rows and
  * view counts); a ticket id follows that ticket only (its page joined `ticket:<id>` with `tickets.view`, see
- * useTicketPresence). Re-subscribes after a reconnect and re-reads once then (signals may have been missed).
+ * useTicketPresence). Re-subscribes after a reconnect and re-reads once then (signals may have been missed). SLA
+ * warnings and breaches re-read too.
  */
 export function useTicketFeed(scope: 'list' | { ticketId: string }, onChange?: (signal: TicketsChanged) => void) {
   const socket = useSocket()
@@ -36,4 +37,12 @@ export function useTicketFeed(scope: 'list' | { ticketId: string }, onChange?: (
     onChange?.(signal)
     revalidate()
   })
+  // The SLA engine's timers change clocks, not tickets: its warnings and breaches (to the ticket's room and the role
+  // rooms, app/models/sla/sla-realtime.server.ts) move countdowns and the "breaching"/"breached" queues.
+  const onSla = (signal: SlaSignal) => {
+    if (signal.subjectType !== 'ticket' || (ticketId && signal.ticketId !== ticketId)) return
+    revalidate()
+  }
+  useSocketEvent('sla.warning', onSla)
+  useSocketEvent('sla.breached', onSla)
 }

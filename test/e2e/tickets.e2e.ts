@@ -3,6 +3,7 @@ import path from 'node:path'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { PrismaClient } from '#app/generated/prisma/client.ts'
+import { ALWAYS_OPEN } from '#app/models/sla/business-hours.ts'
 import { createCustomer } from '#test/factories/customers.ts'
 import { createOrder } from '#test/factories/orders.ts'
 import { createTicket } from '#test/factories/tickets.ts'
@@ -56,6 +57,8 @@ beforeAll(async () => {
   })
   ticketId = ticket.id
   await createTicket(db, { now, status: 'solved', requester: customer, subject: 'Earlier question about sizing', createdAt: new Date(now.getTime() - 30 * 86400_000) })
+  // An SLA policy for every ticket (round the clock), so tickets created here get live countdowns.
+  await db.slaPolicy.create({ data: { name: 'Standard', firstResponseMinutes: 120, nextResponseMinutes: 240, resolutionMinutes: 2880, calendar: ALWAYS_OPEN as object, position: 0 } })
   await db.macro.create({
     data: {
       name: 'Replacement on its way',
@@ -120,21 +123,17 @@ test('an agent works a ticket: view, reply with a macro, note, start a return, s
   await page.locator('#composer-body').fill('Checked with the warehouse: replacement shipped today.')
   await page.getByTestId('send-reply').click()
   await page.getByTestId('toast').filter({ hasText: 'Note added' }).waitFor()
-  const note = page.locator('[data-testid="ticket-message"][data-kind="internal_note"]')
+  const note = page.locator('[data-testid="ticket-message"][data-kind="internal_note"]').filter({ hasText: 'Checked with the warehouse' })
   await note.waitFor()
   expect(await note.textContent()).toContain('Internal note · not sent to the customer')
 
-  // Start a return from the ticket: the Returns form when it exists, else the link is what we can assert.
-  const href = (await page.getByTestId('start-return').getAttribute('href'))!
-  const returnsForm = await page.request.get(`${app!.url}${href}`)
-  if (returnsForm.status() === 200) {
-    await page.getByTestId('start-return').click()
-    await page.waitForURL((url) => url.pathname === '/returns/new' && url.searchParams.get('ticketId') === ticketId)
-    await page.goBack()
-    await page.getByTestId('ticket-page').waitFor()
-  } else {
-    expect(returnsForm.status()).toBe(404)
-  }
+  // Start a return from the ticket: the Returns desk's request form opens for this order and ticket.
+  await page.getByTestId('start-return').click()
+  await page.waitForURL((url) => url.pathname === '/returns/new' && url.searchParams.get('ticketId') === ticketId && url.searchParams.get('orderId') === orderId)
+  await page.getByTestId('return-request-form').waitFor()
+  await page.screenshot({ path: path.join(SCREENS, 'ticket-start-return.png') })
+  await page.goBack()
+  await page.getByTestId('ticket-page').waitFor()
 
   // Solve.
   await page.locator('#ticket-status').selectOption('solved')
@@ -170,6 +169,11 @@ test('a ticket created from the UI; bad input gets field errors', async () => {
   await page.getByTestId('toast').filter({ hasText: /Ticket #\d+ created/ }).waitFor()
   expect(await page.getByTestId('linked-order').textContent()).toContain(orderNumber)
   expect(await page.locator('.ticket-header').textContent()).toContain('assigned to Sam Agent')
+  // The SLA engine started its clocks with the ticket: countdowns on the page.
+  const clocks = page.getByTestId('ticket-sla-clocks')
+  expect(await clocks.locator('[data-metric="first_response"]').textContent()).toMatch(/First response\s*1h 5\dm left/)
+  expect(await clocks.locator('[data-metric="resolution"]').textContent()).toMatch(/Resolution\s*4[78]h \d+m left/)
+  await page.screenshot({ path: path.join(SCREENS, 'ticket-created-sla.png'), fullPage: true })
   await context.close()
 })
 

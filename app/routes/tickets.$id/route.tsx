@@ -8,6 +8,7 @@ import { TicketConversation } from '#app/components/tickets/ticket-conversation.
 import { TicketPresence } from '#app/components/tickets/ticket-presence.tsx'
 import { TicketProperties } from '#app/components/tickets/ticket-properties.tsx'
 import { TicketSidebar } from '#app/components/tickets/ticket-sidebar.tsx'
+import { TicketSlaClocks } from '#app/components/tickets/ticket-sla.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import {
   assignTicket,
@@ -23,7 +24,7 @@ import {
   type Ctx,
 } from '#app/models/ticket-actions.server.ts'
 import { getTicketPage, macrosForTicket } from '#app/models/ticket-detail.server.ts'
-import { getTicketSlaSummary } from '#app/models/ticket-sla.server.ts'
+import { getTicketSlaClocks, getTicketSlaSummary } from '#app/models/ticket-sla.server.ts'
 import { parseTagList, STATUS_LABELS, TICKET_BODY_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from '#app/models/ticket-rules.ts'
 import { useTicketFeed } from '#app/realtime/use-ticket-feed.ts'
 import { useTicketPresence } from '#app/realtime/use-ticket-presence.ts'
@@ -105,15 +106,25 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const page = await getTicketPage(id)
   invariantResponse(page, `There is no ticket with id “${id}”. It may have been deleted, or the link is wrong — find it on the tickets list.`, { status: 404 })
   const canUpdate = hasPermission(user.role, 'update:ticket')
-  const [macros, agents, sla] = await Promise.all([
+  const now = new Date()
+  const [macros, agents, sla, clocks] = await Promise.all([
     canUpdate ? macrosForTicket(page, user) : Promise.resolve([] as Awaited<ReturnType<typeof macrosForTicket>>),
     canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>),
-    getTicketSlaSummary([id]),
+    getTicketSlaSummary([id], now),
+    getTicketSlaClocks([id], now),
   ])
   return json({
-    now: new Date().toISOString(),
+    now: now.toISOString(),
     ...page,
     sla: sla.get(id) ?? null,
+    clocks: (clocks.get(id) ?? []).map((clock) => ({
+      metric: clock.metric,
+      dueAt: clock.dueAt.toISOString(),
+      pausedAt: clock.pausedAt?.toISOString() ?? null,
+      breachedAt: clock.breachedAt?.toISOString() ?? null,
+      satisfiedAt: clock.satisfiedAt?.toISOString() ?? null,
+      remainingMinutes: clock.remainingMinutes,
+    })),
     macros,
     agents,
     me: { id: user.id, name: user.name, role: user.role },
@@ -276,6 +287,12 @@ export default function TicketPage() {
               canUpdate={data.can.update}
               error={propertyError}
             />
+          </section>
+          <section className="panel" aria-labelledby="sla-title">
+            <h2 id="sla-title" className="panel-title">
+              SLA
+            </h2>
+            <TicketSlaClocks clocks={data.clocks} now={data.now} />
           </section>
           <TicketSidebar
             ticketId={ticket.id}

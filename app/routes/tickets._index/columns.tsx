@@ -18,8 +18,6 @@ export type TicketRow = Omit<TicketListRow, 'createdAt' | 'updatedAt' | 'lastMes
 // The tickets table uses the orders table's component (same features: selection; columns fixed here).
 const column = createColumnHelper<OrderTableFeatures, TicketRow>()
 
-export const TICKET_COLUMNS = ['number', 'subject', 'requester', 'status', 'priority', 'sla', 'assignee', 'updated', 'created'] as const
-
 export function ticketColumns(context: { now: string; sort: TicketListSort; dir: 'asc' | 'desc'; sortLink: (key: TicketListSort) => string; selectable: boolean }) {
   const sortHeader = (label: string, key: TicketListSort) => () => <SortHeader label={label} active={context.sort === key} dir={context.dir} to={context.sortLink(key)} />
   return column.columns([
@@ -91,7 +89,9 @@ export function ticketColumns(context: { now: string; sort: TicketListSort; dir:
         ),
     }),
     column.accessor('assigneeName', { id: 'assignee', header: 'Assignee', cell: ({ row }) => row.original.assigneeName ?? <span className="muted">Unassigned</span> }),
-    column.accessor('updatedAt', { id: 'updated', header: sortHeader('Updated', 'updated'), cell: ({ row }) => <DateTimeCell value={row.original.updatedAt} /> }),
-    column.accessor('createdAt', { id: 'created', header: sortHeader('Created', 'created'), cell: ({ row }) => <DateTimeCell value={row.original.createdAt} /> }),
+    // One date column: the one the list is sorted by (updated or created), its header toggles the direction.
+    context.sort === 'created'
+      ? column.accessor('createdAt', { id: 'created', header: sortHeader('Created', 'created'), cell: ({ row }) => <DateTimeCell value={row.original.createdAt} /> })
+      : column.accessor('updatedAt', { id: 'updated', header: sortHeader('Updated', 'updated'), cell: ({ row }) => <DateTimeCell value={row.original.updatedAt} /> }),
   ])
 }

@@ -12,7 +12,7 @@ import { countText, TicketQueues } from '#app/components/tickets/ticket-queues.t
 import { getDefaultView, listSavedViews } from '#app/models/saved-view.server.ts'
 import { bulkUpdateTickets, listTicketAgents, TicketActionError, type BulkTicketAction } from '#app/models/ticket-actions.server.ts'
 import { getTicketSlaSummary } from '#app/models/ticket-sla.server.ts'
-import { countTicketViews, listTickets, parseTicketListQuery, type TicketListSort } from '#app/models/ticket-list.server.ts'
+import { countTickets, countTicketViews, listTickets, parseTicketListQuery, type TicketListSort } from '#app/models/ticket-list.server.ts'
 import { parseTagList, PRIORITY_LABELS, STATUS_LABELS, TICKET_BULK_MAX, TICKET_PRIORITIES, TICKET_STATUSES, VIEW_LABELS } from '#app/models/ticket-rules.ts'
 import { useTicketFeed } from '#app/realtime/use-ticket-feed.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
@@ -52,8 +52,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if ('errors' in parsed) {
     return json({ ok: false as const, errors: parsed.errors, now: now.toISOString(), counts, saved: savedViews, agents, canUpdate, canCreate: hasPermission(user.role, 'create:ticket') }, { status: 400 })
   }
-  const page = await listTickets(parsed.query, viewer, now)
-  const sla = await getTicketSlaSummary(page.rows.map((row) => row.id))
+  const { query } = parsed
+  // A view narrowed by filters or a search gets its own count (the queue's count is in the sidebar).
+  const filtered = Boolean(query.q || query.status || query.priority || query.tag || query.assignee)
+  const [page, count] = await Promise.all([listTickets(query, viewer, now), filtered ? countTickets(query, viewer, now) : null])
+  const sla = await getTicketSlaSummary(page.rows.map((row) => row.id), now)
   const rows: TicketRow[] = page.rows.map((row) => ({
     ...row,
     createdAt: row.createdAt.toISOString(),
@@ -67,7 +70,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     now: now.toISOString(),
     rows,
     nextCursor: page.nextCursor,
-    query: { view: parsed.query.view, sort: parsed.query.sort, dir: parsed.query.dir, q: parsed.query.q ?? '' },
+    query: { view: query.view, sort: query.sort, dir: query.dir, q: query.q ?? '' },
+    count,
     counts,
     saved: savedViews,
     agents,
@@ -159,8 +163,8 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
   const view = data.ok ? data.query.view : 'open'
   const current = new URLSearchParams(params)
   current.delete('after')
-  const viewCount = data.counts.views[view]
   const filtered = [...params.entries()].some(([key, value]) => value.trim() !== '' && !['view', 'sort', 'dir', 'after', 'limit'].includes(key))
+  const viewCount = (data.ok ? data.count : null) ?? data.counts.views[view]
 
   return (
     <div className="page tickets-page" data-testid="tickets-view" data-search={search}>
@@ -169,7 +173,7 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
           <h1>Tickets</h1>
           <p className="muted" data-testid="tickets-count">
             <strong>{VIEW_LABELS[view]}</strong>
-            {filtered ? ' (filtered)' : `: ${countText(viewCount)} ticket${viewCount.count === 1 && viewCount.exact ? '' : 's'}`}
+            {`${filtered ? ', filtered' : ''}: ${countText(viewCount)} ticket${viewCount.count === 1 && viewCount.exact ? '' : 's'}`}
           </p>
         </div>
         <div className="header-actions">
@@ -281,6 +285,23 @@ function TicketFilters({ params, errors }: { params: URLSearchParams; errors: Re
       <div className="field">
         <label htmlFor="ticket-tag">Tag</label>
         <input id="ticket-tag" name="tag" defaultValue={value('tag')} size={12} />
+      </div>
+      <div className="segmented ticket-filters__sort" role="group" aria-label="Sort by">
+        {(
+          [
+            ['updated', 'Last updated'],
+            ['created', 'Newest'],
+          ] as const
+        ).map(([key, label]) => (
+          <Link
+            key={key}
+            to={withParams(params, { sort: key === 'updated' ? null : key, dir: null })}
+            className={`segmented__item${(params.get('sort') ?? 'updated') === key ? ' segmented__item--active' : ''}`}
+            preventScrollReset
+          >
+            {label}
+          </Link>
+        ))}
       </div>
       <div className="ticket-filters__actions">
         <button type="submit" className="button button-small button-primary">
