@@ -6,6 +6,7 @@ import { formatUnits, STOCK_FILTER_LABELS } from '#app/components/inventory/stoc
 import { useStockSignals } from '#app/components/inventory/use-stock-signals.ts'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import { DataTable } from '#app/components/table/data-table.tsx'
+import { KeysetPager } from '#app/components/table/keyset-pager.tsx'
 import { countInventoryStates, listInventory, listLocations, parseInventoryListQuery } from '#app/models/inventory-list.server.ts'
 import { STOCK_STATES } from '#app/models/inventory-rules.ts'
 import { listReconciliations } from '#app/models/inventory-reconcile.server.ts'
@@ -145,26 +146,10 @@ export default function InventoryPage() {
           />
         </div>
 
-        <nav className="pager" aria-label="Pages">
-          {data.ok && data.prevCursor ? (
-            <Link to={withParams(params, { before: data.prevCursor, after: null })} rel="prev" data-testid="prev-page">
-              ← Previous
-            </Link>
-          ) : (
-            <span className="muted" aria-disabled="true">
-              ← Previous
-            </span>
-          )}
-          {data.ok && data.nextCursor ? (
-            <Link to={withParams(params, { after: data.nextCursor, before: null })} rel="next" data-testid="next-page">
-              Next →
-            </Link>
-          ) : (
-            <span className="muted" aria-disabled="true">
-              Next →
-            </span>
-          )}
-        </nav>
+        <KeysetPager
+          prevTo={data.ok && data.prevCursor ? withParams(params, { before: data.prevCursor, after: null }) : null}
+          nextTo={data.ok && data.nextCursor ? withParams(params, { after: data.nextCursor, before: null }) : null}
+        />
       </section>
 
       <section className="panel" aria-labelledby="reconcile-title" data-testid="reconciliation">
