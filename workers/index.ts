@@ -11,7 +11,7 @@ import type { Worker } from 'bullmq'
 import { removeHeartbeat, type HeartbeatInput } from '#app/models/worker-heartbeat.server.ts'
 import { closeQueues, createWorker, describeQueueBackend, setQueueLogger } from '#app/queues/connection.server.ts'
 import { BULK_QUEUE } from '#app/queues/bulk.server.ts'
-import { scheduleSlaSweep, SLA_QUEUE } from '#app/queues/sla.server.ts'
+import { scheduleSlaSweep } from '#app/queues/sla.server.ts'
 import { ALERTS_QUEUE, scheduleAlertJobs } from '#app/queues/alerts.server.ts'
 import { integrationQueueName } from '#app/queues/integrations.server.ts'
 import { scheduleSystemJobs, SYSTEM_QUEUE } from '#app/queues/system.server.ts'
@@ -21,7 +21,6 @@ import { createLogger } from '#app/utils/logger.server.ts'
 import { startProcessMetrics, stopProcessMetrics } from '#app/metrics/process.server.ts'
 import { createAlertsProcessor } from './alerts/processor.ts'
 import { createBulkProcessor } from './bulk/processor.ts'
-import { createSlaProcessor } from './sla/processor.ts'
 import { CONNECTORS } from './integrations/index.ts'
 import { scheduleIntegrations, startIntegrationWorkers } from './integrations/shared/worker.ts'
 import { createSystemProcessor, startLiveness } from './system/heartbeat.ts'
@@ -90,8 +89,6 @@ try {
     createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log, connectors)),
     // Bulk actions and exports (orders): long jobs, two at a time per process so they never starve the syncs.
     createWorker(BULK_QUEUE, createBulkProcessor(log), { concurrency: 2 }),
-    // SLA timers (a clock's warning / deadline) and the sweep that repairs missed ones (docs/decisions/0007-sla-engine.md).
-    createWorker(SLA_QUEUE, createSlaProcessor(log)),
     // Alert evaluation: one tick at a time per process (ticks are seconds apart; a slow one must not overlap itself here).
     createWorker(ALERTS_QUEUE, createAlertsProcessor(log, { instanceId: instance.id }), { concurrency: 1 }),
     ...(await startIntegrationWorkers(connectors, log)),
@@ -101,6 +98,7 @@ try {
   // One worker (elected by a Postgres advisory lock) samples the domain figures and writes the minute rollups.
   metricsCollector = startMetricsCollector({ log, queues: workers.map((worker) => worker.name) })
   await scheduleSystemJobs()
+  // SLA timers run on the system worker; the sweep that repairs missed ones (docs/decisions/0007-sla-engine.md).
   await scheduleSlaSweep()
   await scheduleAlertJobs()
   await scheduleIntegrations(connectors)

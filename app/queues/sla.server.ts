@@ -1,17 +1,16 @@
-import { UnrecoverableError } from 'bullmq'
-import { z } from 'zod'
-import { createQueue, enqueue } from './connection.server.ts'
+import { enqueue } from './connection.server.ts'
+import { getSystemQueue } from './system.server.ts'
 
 /**
- * The `sla` queue: one delayed job per SLA clock instant (its warning point and its deadline). The payload is the
- * clock's id only; the processor (workers/sla/processor.ts) re-reads the row and decides from its current state, so a
- * job for an instant that has since moved (pause, re-match) is a harmless no-op. The periodic `sweep` job (one
- * scheduler for the deployment) repairs whatever a lost or early job missed. Design: docs/decisions/0007-sla-engine.md.
+ * SLA jobs, on the `system` queue (payload schemas `sla-timer` / `sla-sweep` in system.server.ts; processed by
+ * workers/sla/processor.ts through the system worker). Not a queue of their own: on BullMQ's PostgreSQL backend every
+ * queue costs each worker process a connection pool and a LISTEN connection, and the timers are light.
+ *
+ * A timer is one delayed job per SLA clock instant (its warning point, its deadline) carrying the clock's id only;
+ * the processor re-reads the row and decides from its current state, so a job for an instant that has since moved
+ * (pause, re-match) is a harmless no-op. The scheduled sweep repairs whatever a lost or early job missed.
+ * Design: docs/decisions/0007-sla-engine.md.
  */
-export const SLA_QUEUE = 'sla'
-
-export const SlaJobSchema = z.object({ clockId: z.string().min(1).max(64) }).strict()
-export type SlaJobData = z.infer<typeof SlaJobSchema>
 export type SlaTimerKind = 'warning' | 'deadline'
 
 /**
@@ -20,16 +19,12 @@ export type SlaTimerKind = 'warning' | 'deadline'
  */
 export const SLA_MIN_TIMER_DELAY_MS = 1_000
 
-export function getSlaQueue() {
-  return createQueue<SlaJobData>(SLA_QUEUE)
-}
-
 /** Deterministic per clock, kind and instant (BullMQ 6.7 refuses ":" in custom ids): scheduling twice is a no-op. */
 export const slaJobId = (clockId: string, kind: SlaTimerKind, at: Date) => `sla-${clockId}-${kind}-${at.getTime()}`
 
 /** Schedules the job that evaluates `clockId` at `at` (real time; `nowMs` is the caller's clock, for the delay). */
 export async function enqueueSlaTimer(clockId: string, kind: SlaTimerKind, at: Date, nowMs = Date.now()) {
-  return enqueue(getSlaQueue(), kind, { clockId }, {
+  return enqueue(getSystemQueue(), 'sla-timer', { clockId, kind }, {
     jobId: slaJobId(clockId, kind, at),
     delay: Math.max(SLA_MIN_TIMER_DELAY_MS, at.getTime() - nowMs),
     // A timer that fails is retried by BullMQ; one that is lost for good is the sweep's.
@@ -38,19 +33,7 @@ export async function enqueueSlaTimer(clockId: string, kind: SlaTimerKind, at: D
   })
 }
 
-export type SlaJob = ({ kind: SlaTimerKind } & SlaJobData) | { kind: 'sweep' }
-
-export function parseSlaJob(name: string, data: unknown): SlaJob {
-  if (name === 'sweep') return { kind: 'sweep' }
-  if (name !== 'warning' && name !== 'deadline') throw new UnrecoverableError(`unknown sla job "${name}"`)
-  const result = SlaJobSchema.safeParse(data)
-  if (!result.success) {
-    throw new UnrecoverableError(`invalid sla payload: ${result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`)
-  }
-  return { ...result.data, kind: name }
-}
-
-export const SLA_SWEEP_SCHEDULER_ID = 'sla-sweep'
+export const SLA_SWEEP_SCHEDULER_ID = 'system:sla-sweep'
 /** How often the sweep runs: the worst-case lateness of a warning or breach whose timer was lost. */
 export const SLA_SWEEP_EVERY_MS = 15_000
 
@@ -59,10 +42,10 @@ export const SLA_SWEEP_EVERY_MS = 15_000
  * interval whatever the number of workers.
  */
 export async function scheduleSlaSweep(everyMs = SLA_SWEEP_EVERY_MS) {
-  await getSlaQueue().upsertJobScheduler(
+  await getSystemQueue().upsertJobScheduler(
     SLA_SWEEP_SCHEDULER_ID,
     { every: everyMs },
     // The next sweep is the retry: one attempt, a short history.
-    { name: 'sweep', data: {} as SlaJobData, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
+    { name: 'sla-sweep', data: {}, opts: { attempts: 1, removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
   )
 }

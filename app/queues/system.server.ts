@@ -18,6 +18,10 @@ export const SystemJobSchemas = {
   'inbox-relay': z.object({}).strict(),
   /** Every ~2 s: probes open circuit breakers whose wait is over (their own queues are paused). */
   'breaker-probe': z.object({}).strict(),
+  /** An SLA clock's timer (delayed to its warning point or deadline): evaluates the clock (app/queues/sla.server.ts). */
+  'sla-timer': z.object({ clockId: z.string().min(1).max(64), kind: z.enum(['warning', 'deadline']) }).strict(),
+  /** Every SLA_SWEEP_EVERY_MS: records warnings/breaches the SLA timers missed, re-schedules timers due soon. */
+  'sla-sweep': z.object({}).strict(),
   /** Every INVENTORY_RECONCILE_EVERY_MS: recompute reserved stock from open reservations, repair and report drift. */
   'inventory-reconcile': z.object({}).strict(),
 } as const

@@ -3,24 +3,26 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
 /**
- * SLA timers through real BullMQ (a worker in this process running the real processor) on the backend the caller's
+ * SLA timers through real BullMQ (the system worker's real processor, in this process) on the backend the caller's
  * environment selects: processor.test.ts (PostgreSQL backend) and processor.redis.test.ts (Redis). Real time here:
  * the clocks are started a little in the past so their instants come due within seconds.
  */
 export async function defineSlaTimerTests() {
   const { closeQueues, createWorker } = await import('#app/queues/connection.server.ts')
-  const { getSlaQueue, scheduleSlaSweep, SLA_QUEUE, SLA_SWEEP_SCHEDULER_ID, slaJobId } = await import('#app/queues/sla.server.ts')
+  const { scheduleSlaSweep, SLA_SWEEP_SCHEDULER_ID, slaJobId } = await import('#app/queues/sla.server.ts')
+  const { getSystemQueue, SYSTEM_QUEUE } = await import('#app/queues/system.server.ts')
   const { getClockHistory, getClocks, pauseClock, resumeClock, startClock } = await import('#app/models/sla/clock.server.ts')
   const { prisma } = await import('#app/utils/db.server.ts')
-  const { createSlaProcessor } = await import('./processor.ts')
+  const { createSystemProcessor } = await import('#workers/system/heartbeat.ts')
 
   const log = pino({ level: 'silent' })
   beforeAll(async () => {
-    const worker = createWorker(SLA_QUEUE, createSlaProcessor(log))
+    const instance = { id: `sla-timers-${process.pid}`, hostname: 'test', pid: process.pid, queues: [SYSTEM_QUEUE], startedAt: new Date() }
+    const worker = createWorker(SYSTEM_QUEUE, createSystemProcessor(instance, log))
     await worker.waitUntilReady()
   })
   afterAll(async () => {
-    await getSlaQueue().obliterate({ force: true })
+    await getSystemQueue().obliterate({ force: true })
     await closeQueues()
   })
 
@@ -42,7 +44,7 @@ export async function defineSlaTimerTests() {
   const finished = (id: string) =>
     until(
       async () => {
-        const job = (await getSlaQueue().getJob(id)) as Job | undefined
+        const job = (await getSystemQueue().getJob(id)) as Job | undefined
         return job && (await job.isCompleted()) ? ((job.returnvalue ?? undefined) as { outcome: string | null } | undefined) : undefined
       },
       (value) => value !== undefined,
@@ -57,6 +59,7 @@ export async function defineSlaTimerTests() {
       expect(clock!.breachedAt!.getTime()).toBe(started.dueAt.getTime())
       expect(clock!.warnedAt!.getTime()).toBe(started.warningAt!.getTime())
       // It was the timers, not a sweep (none is scheduled in this test): both jobs completed with their outcome.
+      expect((await getSystemQueue().getJob(slaJobId(started.id, 'deadline', started.dueAt)))?.data).toEqual({ clockId: started.id, kind: 'deadline' })
       expect(await finished(slaJobId(started.id, 'deadline', started.dueAt))).toMatchObject({ outcome: 'breached' })
       expect(await finished(slaJobId(started.id, 'warning', started.warningAt!))).toMatchObject({ outcome: 'warning' })
       const history = await getClockHistory(prisma, k.subjectType, k.subjectId)
@@ -90,7 +93,7 @@ export async function defineSlaTimerTests() {
       const a = await startClock(prisma, { ...overdue, targetMinutes: 1, at: new Date(Date.now() - 120_000) })
       const b = await startClock(prisma, { ...soon, targetMinutes: 60, at: new Date(Date.now() - 55 * 60_000) })
       // Lose every timer job of both clocks (as a Redis without persistence would after a restart).
-      const queue = getSlaQueue()
+      const queue = getSystemQueue()
       for (const [id, clock] of [
         [a.id, a],
         [b.id, b],

@@ -11,6 +11,7 @@ import type { IntegrationKey } from '#app/generated/prisma/enums.ts'
 import type { Logger } from '#app/utils/logger.server.ts'
 import type { Connector } from '#workers/integrations/shared/connector.ts'
 import { runInventoryReconcile } from './inventory-reconcile.ts'
+import { runSlaSweep, runSlaTimer } from '#workers/sla/processor.ts'
 import { runBreakerProbe, runInboxRelay, runOutboxRelay } from './sync.ts'
 
 /**
@@ -23,7 +24,7 @@ import { runBreakerProbe, runInboxRelay, runOutboxRelay } from './sync.ts'
 
 export function createSystemProcessor(instance: HeartbeatInput, log: Logger, connectors: ReadonlyMap<IntegrationKey, Connector> = new Map()) {
   return async function processSystemJob(job: Job<SystemJobData>) {
-    const { name } = parseSystemJob(job.name, job.data)
+    const { name, data } = parseSystemJob(job.name, job.data)
     switch (name) {
       case 'heartbeat': {
         await recordHeartbeat(instance)
@@ -38,6 +39,10 @@ export function createSystemProcessor(instance: HeartbeatInput, log: Logger, con
         return runInboxRelay(log)
       case 'breaker-probe':
         return runBreakerProbe(connectors, log)
+      case 'sla-timer':
+        return runSlaTimer(data as SystemJobData<'sla-timer'>, log)
+      case 'sla-sweep':
+        return runSlaSweep(log)
       case 'inventory-reconcile':
         return runInventoryReconcile(log)
     }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { closeQueues } from '#app/queues/connection.server.ts'
-import { getSlaQueue, slaJobId } from '#app/queues/sla.server.ts'
+import { slaJobId } from '#app/queues/sla.server.ts'
+import { getSystemQueue } from '#app/queues/system.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createReturn } from '#test/factories/index.ts'
 import {
@@ -48,11 +49,12 @@ describe('generic clocks on a return', () => {
     expect(iso(again.dueAt)).toBe('2026-11-25T10:00:00.000Z')
     expect((await getClockHistory(prisma, key.subjectType, key.subjectId)).map((e) => e.kind)).toEqual(['started'])
     // The warning and deadline timers are delayed jobs named by clock, kind and instant (no ':' for bullmq 6.7).
-    const queue = getSlaQueue()
+    const queue = getSystemQueue()
     const deadline = await queue.getJob(slaJobId(started.id, 'deadline', started.dueAt))
     const warning = await queue.getJob(slaJobId(started.id, 'warning', started.warningAt!))
-    expect(deadline?.data).toEqual({ clockId: started.id })
-    expect(warning?.name).toBe('warning')
+    expect(deadline?.data).toEqual({ clockId: started.id, kind: 'deadline' })
+    expect(warning?.data).toEqual({ clockId: started.id, kind: 'warning' })
+    expect(warning?.name).toBe('sla-timer')
     expect(slaJobId(started.id, 'deadline', started.dueAt)).not.toContain(':')
   })
 
