@@ -1,4 +1,4 @@
-import type { Prisma } from '#app/generated/prisma/client.ts'
+import { Prisma } from '#app/generated/prisma/client.ts'
 import { prisma, type Db } from '#app/utils/db.server.ts'
 import { asScope, notifyAlertsChanged, type RequestAudit } from './alert.server.ts'
 import { findAlertMetric, type AlertRuleField, type AlertRuleInput } from './alert-rules.ts'
@@ -51,7 +51,7 @@ export async function isKnownMetric(metric: string) {
   if (findAlertMetric(metric)) return true
   const base = metric.replace(QUANTILE_SUFFIX, '')
   const row = await prisma.metricRollup.findFirst({
-    where: { metric: base, ...(base !== metric ? { histogram: { not: { equals: null } } } : {}) },
+    where: { metric: base, ...(base !== metric ? { histogram: { not: Prisma.DbNull } } : {}) },
     select: { id: true },
   })
   return row !== null

@@ -178,6 +178,13 @@ describe('rules', () => {
     await recordMetricMinute(prisma, { metric, bucket: new Date(), value: 1 })
     const response = await settle(newRule.action(args(post(cookie, '/alerts/rules/new', { ...VALID_RULE, name: `Custom ${metric}`, metric, scope: '' }))))
     expect(response.status).toBe(302)
+    // A quantile needs a histogram: this metric has none, a histogram metric does.
+    const noHistogram = (await newRule.action(args(post(cookie, '/alerts/rules/new', { ...VALID_RULE, metric: `${metric}_p95`, scope: '' })))) as Response
+    expect(noHistogram.status).toBe(400)
+    const timed = `custom_seconds_${uniqueSuffix()}`
+    await recordMetricMinute(prisma, { metric: timed, bucket: new Date(), count: 1, sum: 0.2, histogram: { '0.2': 1, '+Inf': 1 } })
+    const quantile = await settle(newRule.action(args(post(cookie, '/alerts/rules/new', { ...VALID_RULE, name: `Custom ${timed}`, metric: `${timed}_p95`, scope: '' }))))
+    expect(quantile.status).toBe(302)
   })
 
   test('create, edit (version-checked) and disable are audited; disabling resolves the rule’s open alerts', async () => {
