@@ -1,7 +1,10 @@
-import { useEffect } from 'react'
+import { useCallback, useEffect, useRef } from 'react'
 import type { SlaSignal, TicketsChanged } from './events.ts'
 import { useSocket, useSocketEvent } from './socket-provider.tsx'
 import { useIdleRevalidate } from './use-idle-revalidate.ts'
+
+/** The list re-reads at most this often for live signals. */
+export const LIST_REREAD_MS = 2_000
 
 /**
  * Re-reads the page when tickets change (server/realtime.tickets.ts `tickets.changed`), without interrupting a
@@ -12,9 +15,24 @@ import { useIdleRevalidate } from './use-idle-revalidate.ts'
  */
 export function useTicketFeed(scope: 'list' | { ticketId: string }, onChange?: (signal: TicketsChanged) => void) {
   const socket = useSocket()
-  const revalidate = useIdleRevalidate()
+  const reread = useIdleRevalidate()
   const list = scope === 'list'
   const ticketId = list ? null : scope.ticketId
+  // The list hears every ticket change in the desk and re-reads every queue's count: at most once per
+  // LIST_REREAD_MS per tab (the signals in between are coalesced), so a busy desk costs the database a bounded load.
+  const last = useRef(0)
+  const timer = useRef<ReturnType<typeof setTimeout>>()
+  useEffect(() => () => clearTimeout(timer.current), [])
+  const revalidate = useCallback(() => {
+    if (!list) return reread()
+    if (timer.current) return
+    const wait = Math.max(0, last.current + LIST_REREAD_MS - Date.now())
+    timer.current = setTimeout(() => {
+      timer.current = undefined
+      last.current = Date.now()
+      reread()
+    }, wait)
+  }, [list, reread])
 
   useEffect(() => {
     if (!socket || !list) return

@@ -89,6 +89,17 @@ test('an agent works a ticket: view, reply with a macro, note, start a return, s
   await row.waitFor()
   await page.screenshot({ path: path.join(SCREENS, 'tickets-list.png') })
 
+  // A custom view saved on the server shows in the queues with its own count.
+  await page.goto(`${app!.url}/tickets?view=open&priority=high`)
+  await page.getByTestId('saved-views').locator('summary').click()
+  await page.getByLabel('Save current view as…').fill('High priority')
+  await page.getByRole('button', { name: 'Save view' }).click()
+  await page.getByTestId('saved-view').filter({ hasText: 'High priority' }).waitFor()
+  const saved = await db.savedView.findFirstOrThrow({ where: { name: 'High priority' }, select: { id: true, area: true, ownerId: true } })
+  expect(saved).toMatchObject({ area: 'tickets', ownerId: sam.id })
+  await page.reload()
+  await expect.poll(() => page.getByTestId(`queue-saved-${saved.id}-count`).textContent()).toBe('1')
+
   // Search by the order number finds it; by a word from the subject too.
   await page.goto(`${app!.url}/tickets?view=all&q=${encodeURIComponent(orderNumber)}`)
   await page.locator(`tr[data-row-id="${ticketId}"]`).waitFor()
