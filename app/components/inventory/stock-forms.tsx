@@ -51,10 +51,10 @@ export function StockForms({ levels, locations, reasons }: { levels: Level[]; lo
                 )}
               </Field>
               <Field id="adjust-quantity" label="Units" error={e.quantity} hint="Damaged and lost units are removed; found units are added.">
-                {(control) => <input {...control} name="quantity" inputMode="numeric" autoComplete="off" />}
+                {(control) => <input {...control} type="text" name="quantity" inputMode="numeric" autoComplete="off" />}
               </Field>
               <Field id="adjust-note" label="Note" error={e.note} hint="Required for damage and loss.">
-                {(control) => <input {...control} name="note" maxLength={500} />}
+                {(control) => <input {...control} type="text" name="note" maxLength={500} />}
               </Field>
             </>
           )}
@@ -79,10 +79,10 @@ export function StockForms({ levels, locations, reasons }: { levels: Level[]; lo
                 )}
               </Field>
               <Field id="transfer-quantity" label="Units" error={e.quantity} hint="Only available (unreserved) units can move.">
-                {(control) => <input {...control} name="quantity" inputMode="numeric" autoComplete="off" />}
+                {(control) => <input {...control} type="text" name="quantity" inputMode="numeric" autoComplete="off" />}
               </Field>
               <Field id="transfer-note" label="Note" error={e.note}>
-                {(control) => <input {...control} name="note" maxLength={500} />}
+                {(control) => <input {...control} type="text" name="note" maxLength={500} />}
               </Field>
             </>
           )}
@@ -93,7 +93,7 @@ export function StockForms({ levels, locations, reasons }: { levels: Level[]; lo
             <>
               <LevelSelect id="count-level" levels={levels} error={e.level} value={countLevel} onChange={setCountLevel} />
               <Field id="count-counted" label="Counted on the shelf" error={e.counted}>
-                {(control) => <input {...control} name="counted" inputMode="numeric" autoComplete="off" value={counted} onChange={(event) => setCounted(event.currentTarget.value)} />}
+                {(control) => <input {...control} type="text" name="counted" inputMode="numeric" autoComplete="off" value={counted} onChange={(event) => setCounted(event.currentTarget.value)} />}
               </Field>
               <p className="inventory-count-diff" aria-live="polite" data-testid="count-difference">
                 Recorded <strong>{formatUnits(counting.onHand)}</strong>
@@ -110,7 +110,7 @@ export function StockForms({ levels, locations, reasons }: { levels: Level[]; lo
                 )}
               </p>
               <Field id="count-note" label="Note" error={e.note}>
-                {(control) => <input {...control} name="note" maxLength={500} />}
+                {(control) => <input {...control} type="text" name="note" maxLength={500} />}
               </Field>
             </>
           )}
@@ -121,7 +121,7 @@ export function StockForms({ levels, locations, reasons }: { levels: Level[]; lo
             <>
               <LevelSelect id="threshold-level" levels={levels} error={e.level} />
               <Field id="threshold-value" label="Low when available is at or below" error={e.threshold}>
-                {(control) => <input {...control} name="threshold" inputMode="numeric" autoComplete="off" defaultValue={String(first.lowStockThreshold)} />}
+                {(control) => <input {...control} type="text" name="threshold" inputMode="numeric" autoComplete="off" defaultValue={String(first.lowStockThreshold)} />}
               </Field>
             </>
           )}

@@ -217,7 +217,8 @@ export default function VariantStockPage() {
         </div>
       </section>
 
-      {data.canEdit && levels.length > 0 ? <StockForms levels={levels} locations={data.locations} reasons={data.reasons} /> : null}
+      {/* Keyed on the levels' versions: after a change is saved the forms start empty again (a refused one keeps its values). */}
+      {data.canEdit && levels.length > 0 ? <StockForms key={levels.map((l) => l.version).join('.')} levels={levels} locations={data.locations} reasons={data.reasons} /> : null}
 
       <section className="panel panel-flush" aria-labelledby="ledger-title">
         <h2 id="ledger-title" className="panel-title inventory-panel-title">
