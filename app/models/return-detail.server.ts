@@ -1,5 +1,6 @@
 import type { Prisma } from '#app/generated/prisma/client.ts'
 import { prisma } from '#app/utils/db.server.ts'
+import type { TimelineEntry } from './order-detail.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
 import { returnSla } from './return-list.server.ts'
 import { REASON_LABELS, RESOLUTION_LABELS, STATUS_LABELS } from './return-rules.ts'
@@ -11,14 +12,8 @@ import { receivedValue } from './return.server.ts'
  * (every step is audited, the carrier's label by the system) plus refunds and restocks as they happened.
  */
 
-export type ReturnTimelineEntry = {
-  id: string
-  at: Date
-  title: string
-  detail: string | null
-  actor: { kind: 'person' | 'system' | 'customer'; name: string; role?: string }
-  tone: 'info' | 'success' | 'warning' | 'danger' | 'neutral'
-}
+/** The order timeline's entry (the page renders it with OrderTimeline): steps are `return`, confirmations `refund`. */
+export type ReturnTimelineEntry = TimelineEntry
 
 const STEP_TITLES: Record<string, string> = {
   request: 'Return requested',
@@ -150,10 +145,11 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     }
     timeline.push({
       id: `audit:${row.id}`,
+      kind: 'return',
       at: row.createdAt,
-      title: STEP_TITLES[verb] ?? row.action,
+      title: verb === 'ship' && after.via === 'carrier' ? 'In transit (carrier tracking)' : (STEP_TITLES[verb] ?? row.action),
       detail: parts.length ? parts.join(' · ') : null,
-      actor: row.actor ? { kind: 'person', name: row.actor.name, role: row.actor.role } : { kind: 'system', name: verb === 'label' ? 'Carrier integration' : 'OpsDeck' },
+      actor: row.actor ? { kind: 'person', name: row.actor.name, role: row.actor.role } : verb === 'label' || after.via === 'carrier' ? { kind: 'carrier', name: 'Carrier integration' } : { kind: 'system', name: 'OpsDeck' },
       tone: STEP_TONES[verb] ?? 'neutral',
     })
   }
@@ -161,10 +157,11 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     if (refund.processedAt) {
       timeline.push({
         id: `refund:${refund.id}`,
+        kind: 'refund',
         at: refund.processedAt,
         title: refund.status === 'succeeded' ? 'Refund confirmed by the payment gateway' : `Refund ${refund.status}`,
         detail: formatMoney(refund.amount, refund.currency),
-        actor: { kind: 'system', name: 'Payments integration' },
+        actor: { kind: 'integration', name: 'Payments integration' },
         tone: refund.status === 'succeeded' ? 'success' : 'danger',
       })
     }

@@ -351,6 +351,38 @@ export async function applyReturnLabel(tx: Tx, input: { returnId: string; carrie
   return { status: row!.status }
 }
 
+/**
+ * The carrier's tracking of a return parcel (webhook `return_label.updated` or a pull of `/return-labels`), matched by
+ * the label's reference (= Return.id) and tracking number: once the carrier has the parcel (in transit or delivered
+ * back) an approved / label_created return moves to in_transit, audited as the system's `ship` step. Delivery at the
+ * warehouse does not receive the return: a person counts what came back. Anything else (another label, an older
+ * state, a return already further on, cancelled or rejected) changes nothing. Call inside a transaction.
+ */
+export async function applyReturnTracking(
+  tx: Tx,
+  input: { returnId: string; trackingNumber: string; status: 'label_created' | 'in_transit' | 'delivered'; at: Date },
+): Promise<'updated' | 'unchanged' | 'skipped'> {
+  if (input.status === 'label_created') return 'unchanged'
+  const from = RETURN_ACTION_RULES.ship.from.map(String)
+  const [row] = await tx.$queryRaw<{ id: string; status: ReturnStatus; version: number }[]>`
+    update "Return" set status = 'in_transit', "inTransitAt" = ${input.at}, version = version + 1, "updatedAt" = now()
+    where id = ${input.returnId} and "trackingNumber" = ${input.trackingNumber} and status::text = any(${from}::text[])
+    returning id, status::text as status, version`
+  if (!row) {
+    const exists = await tx.return.findUnique({ where: { id: input.returnId }, select: { id: true } })
+    return exists ? 'unchanged' : 'skipped'
+  }
+  await recordAudit(tx, {
+    actorId: null,
+    action: 'ship:return',
+    entityType: 'return',
+    entityId: row.id,
+    before: { version: row.version - 1 },
+    after: { status: row.status, version: row.version, trackingNumber: input.trackingNumber, via: 'carrier', carrierStatus: input.status },
+  })
+  return 'updated'
+}
+
 /** approved / label_created → in_transit: the customer sent it (tracking from the label, or typed in). */
 export async function markReturnInTransit(returnId: string, input: { carrier?: string | null; trackingNumber?: string | null }, ctx: Ctx) {
   const carrier = (input.carrier ?? '').trim() || null

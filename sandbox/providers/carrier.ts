@@ -24,7 +24,20 @@ export type Shipment = {
   created_at: string
   updated_at: string
 }
-export type ReturnLabel = { id: string; reference: string; tracking_number: string; label_url: string; created_at: string }
+/**
+ * A return label: the customer's parcel coming back. It is tracked like a shipment, more coarsely: label_created →
+ * in_transit (handed in) → delivered (at the warehouse), one step per tick, with a `return_label.updated` webhook.
+ */
+export type ReturnLabelStatus = 'label_created' | 'in_transit' | 'delivered'
+export type ReturnLabel = {
+  id: string
+  reference: string
+  tracking_number: string
+  label_url: string
+  status: ReturnLabelStatus
+  created_at: string
+  updated_at: string
+}
 
 // Links point at a reserved domain (RFC 2606): the sandbox does not render labels or tracking pages.
 const LINKS = 'https://carrier.sandbox.invalid'
@@ -119,6 +132,16 @@ export function createCarrier(ctx: SandboxContext): CarrierProvider {
     return true
   }
 
+  /** Moves a return parcel one step on; false when it is already delivered. */
+  function stepReturn(label: ReturnLabel) {
+    const next: ReturnLabelStatus | null = label.status === 'label_created' ? 'in_transit' : label.status === 'in_transit' ? 'delivered' : null
+    if (!next) return false
+    label.status = next
+    label.updated_at = iso(ctx.now())
+    ctx.emit('carrier', 'return_label.updated', label)
+    return true
+  }
+
   function find(id: string) {
     const shipment = shipments.get(id)
     if (!shipment) throw new HttpError(404, 'not_found', `no shipment ${id}`)
@@ -139,14 +162,23 @@ export function createCarrier(ctx: SandboxContext): CarrierProvider {
       shipments.clear()
       for (const shipment of snapshot.shipments as Shipment[]) shipments.set(shipment.id, shipment)
       returnLabels.clear()
-      for (const label of snapshot.returnLabels as ReturnLabel[]) returnLabels.set(label.id, label)
+      // Labels saved before return tracking existed have no status: they start at label_created.
+      for (const label of snapshot.returnLabels as Partial<ReturnLabel>[]) {
+        returnLabels.set(label.id!, { ...label, status: label.status ?? 'label_created', updated_at: label.updated_at ?? label.created_at! } as ReturnLabel)
+      }
       hadException.clear()
       for (const id of snapshot.hadException) hadException.add(id)
       destinations.clear()
       for (const [id, city] of snapshot.destinations) destinations.set(id, city)
     },
     advance(id) {
+      if (id && returnLabels.has(id)) {
+        stepReturn(returnLabels.get(id)!)
+        return []
+      }
       const targets = id ? [find(id)] : [...shipments.values()]
+      // Return parcels move with every general tick too (a specific id moves only that parcel).
+      if (!id) for (const label of returnLabels.values()) stepReturn(label)
       return targets.filter(step)
     },
     routes: [
@@ -180,6 +212,7 @@ export function createCarrier(ctx: SandboxContext): CarrierProvider {
           return { status: 201, body: shipment }
         },
       },
+      { method: 'GET', path: '/return-labels', handle: ({ query }) => ({ status: 200, body: listPage(returnLabels.values(), query) }) },
       {
         method: 'POST',
         path: '/return-labels',
@@ -187,12 +220,15 @@ export function createCarrier(ctx: SandboxContext): CarrierProvider {
         handle: ({ body }) => {
           const input = body as z.infer<typeof ReturnLabelSchema>
           const id = newId('rl')
+          const at = iso(ctx.now())
           const label: ReturnLabel = {
             id,
             reference: input.reference,
             tracking_number: trackingNumber(),
             label_url: `${LINKS}/labels/${id}.pdf`,
-            created_at: iso(ctx.now()),
+            status: 'label_created',
+            created_at: at,
+            updated_at: at,
           }
           returnLabels.set(id, label)
           return { status: 201, body: label }

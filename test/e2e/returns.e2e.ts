@@ -13,7 +13,8 @@ import { TEST_REDIS_URL } from '#test/setup/test-db.ts'
 /**
  * A return from request to refund in a real browser, against the real web process, worker and sandbox: support
  * requests it from the order page; operations finds it in the queue, approves it (the carrier integration buys the
- * return label from the sandbox carrier), marks it in transit, receives 2 units (1 damaged), restocks the good one to
+ * return label from the sandbox carrier; the carrier's tracking webhook moves it to in transit), receives 2 units
+ * (1 damaged), restocks the good one to
  * the warehouse, and refunds through the payment integration (the sandbox gateway confirms). The restock is then on
  * the SKU's inventory page: on hand +1 and a `restock` ledger row linked to the return. Screenshots of the queue, the
  * return page, the request form and the insights go to /work/notes/screens (or RETURNS_SCREENS_DIR).
@@ -42,6 +43,18 @@ async function sandboxCall(pathname: string, body: unknown, key: string) {
   return (await response.json()) as { id: string }
 }
 
+async function control(pathname: string, body: unknown) {
+  const response = await fetch(`${app!.env.SANDBOX_URL}/control${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (!response.ok) throw new Error(`sandbox control ${pathname}: ${response.status} ${await response.text()}`)
+}
+
+/** The sandbox carrier's return label for a return (found by its reference = the return id). */
+async function returnLabelOf(returnId: string) {
+  const response = await fetch(`${app!.env.SANDBOX_URL}/carrier/return-labels?limit=100`, { headers: { 'x-api-key': app!.env.PROVIDER_API_KEY! } })
+  const list = (await response.json()) as { data: Array<{ id: string; reference: string }> }
+  return list.data.find((label) => label.reference === returnId)!
+}
+
 beforeAll(async () => {
   ;[app, browser] = await Promise.all([startApp({
       seed: 'none',
@@ -57,6 +70,8 @@ beforeAll(async () => {
     const { user, password } = await createUser(db, { role, name })
     return { email: user.email, password }
   }
+  // Carrier tracking moves only when the test says so (POST /control/carrier/advance).
+  await control('/carrier', { stepSeconds: 0 })
   ops = await person('operations', 'Olga Operations')
   sam = await person('support', 'Sam Support')
 
@@ -149,10 +164,11 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     await waitForStatus(page, 'label_created')
     expect(await page.getByTestId('return-tracking').textContent()).toMatch(/^OD\d{10}GB$/)
 
-    // 4. In transit, then received: 2 back, 1 damaged.
-    await page.getByTestId('action-ship').locator('summary').click()
-    await page.getByTestId('ship-form').getByRole('button', { name: 'Mark in transit' }).click()
-    await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status')).toBe('in_transit')
+    // 4. The customer hands the parcel in: the carrier's tracking (webhook) moves the return to in transit.
+    const returnId = new URL(page.url()).pathname.split('/').at(-1)!
+    await control('/carrier/advance', { id: (await returnLabelOf(returnId)).id })
+    await waitForStatus(page, 'in_transit')
+    // Received: 2 back, 1 damaged.
     await page.getByTestId('action-receive').locator('summary').click()
     const receive = page.getByTestId('receive-form')
     await receive.getByLabel(`Received of ${order.lineSku}`).fill('2')
@@ -183,8 +199,8 @@ test('a return from request to refund, with the restock on the SKU’s stock and
         { timeout: WAIT, interval: 1_000 },
       )
       .toContain('succeeded')
-    const timeline = await page.getByTestId('return-timeline').textContent()
-    for (const step of ['Return requested', 'Approved', 'Return label created by the carrier', 'Marked in transit', 'Received', 'Items dealt with', 'Resolved', 'Refund confirmed by the payment gateway']) {
+    const timeline = await page.getByTestId('order-timeline').textContent()
+    for (const step of ['Return requested', 'Approved', 'Return label created by the carrier', 'In transit (carrier tracking)', 'Received', 'Items dealt with', 'Resolved', 'Refund confirmed by the payment gateway']) {
       expect(timeline).toContain(step)
     }
     expect(timeline).toContain('Sam Support (support)')

@@ -5,9 +5,9 @@ import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { ActionDisclosure, useOrderActionData, type OrderActionData } from '#app/components/orders/order-form.tsx'
 import { currencyDigits } from '#app/components/orders/order-payments.tsx'
 import { humanize, OrderStatusBadge, RecordStatusBadge } from '#app/components/orders/order-status-badges.tsx'
+import { OrderTimeline } from '#app/components/orders/order-timeline.tsx'
 import { ReturnStatusBadge, SlaBadge } from '#app/components/returns/return-badges.tsx'
 import { DisposeForm, ReceiveForm, ResolveForm, ReturnHeaderActions } from '#app/components/returns/return-step-forms.tsx'
-import { ReturnTimeline } from '#app/components/returns/return-timeline.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import { exchangeChoices, getReturnPage } from '#app/models/return-detail.server.ts'
 import { DISPOSITION_LABELS, RESOLUTION_LABELS, RETURN_DISPOSITIONS, RETURN_REASON_MAX_LENGTH, RETURN_RESOLUTIONS, returnActionStates } from '#app/models/return-rules.ts'
@@ -318,7 +318,7 @@ export default function ReturnPage() {
             </section>
           ) : null}
 
-          <ReturnTimeline entries={timeline} />
+          <OrderTimeline timeline={{ entries: timeline, total: timeline.length }} />
         </div>
         <aside className="order-side" aria-label="Order, shipping and money">
           <section className="panel side-panel" aria-labelledby="return-order-title">

@@ -5,6 +5,7 @@ import { ReturnLabelSchema, ShipmentSchema, type CarrierAddress } from './schema
 /** The carrier's calls OpsDeck makes, typed (base URL `${CARRIER_URL}`, e.g. the sandbox's /carrier). */
 
 export const SHIPMENTS_LIST_PATH = '/shipments'
+export const RETURN_LABELS_LIST_PATH = '/return-labels'
 
 /** Cheapest authenticated call: one item of the list (the breaker's probe). */
 export async function probeCarrier(client: ProviderClient) {
@@ -22,5 +23,5 @@ export function createShipment(
 
 /** Buys a return label; `reference` is OpsDeck's Return.id. */
 export function createReturnLabel(client: ProviderClient, body: { reference: string; ship_from: CarrierAddress }, idempotencyKey: string) {
-  return client.post('/return-labels', body, ReturnLabelSchema, { idempotencyKey })
+  return client.post(RETURN_LABELS_LIST_PATH, body, ReturnLabelSchema, { idempotencyKey })
 }

@@ -30,13 +30,19 @@ export const ShipmentSchema = z.object({
 })
 export type Shipment = z.infer<typeof ShipmentSchema>
 
-export const ReturnLabelSchema = z.object({
-  id: z.string().min(1),
-  reference: z.string().min(1),
-  tracking_number: z.string().min(1),
-  label_url: z.string().url(),
-  created_at: timestamp,
-})
+export const ReturnLabelSchema = z
+  .object({
+    id: z.string().min(1),
+    reference: z.string().min(1),
+    tracking_number: z.string().min(1),
+    label_url: z.string().url(),
+    /** The return parcel's progress (absent from carriers that do not track returns: as bought). */
+    status: z.enum(['label_created', 'in_transit', 'delivered']).default('label_created'),
+    created_at: timestamp,
+    updated_at: timestamp.optional(),
+  })
+  .transform((label) => ({ ...label, updated_at: label.updated_at ?? label.created_at }))
+export type ReturnLabel = z.infer<typeof ReturnLabelSchema>
 
 /** The address shape the carrier takes (ship_to / ship_from). */
 export type CarrierAddress = { name: string; line1: string; line2: string | null; city: string; postal_code: string; country: string }
