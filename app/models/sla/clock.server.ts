@@ -15,16 +15,16 @@ import { computeDeadlines, parseCalendar, parseStoredPauses, remainingMinutes, t
  * - Deadlines are computed in business time (business-hours.ts) from the row's start, target, calendar snapshot and
  *   pauses (clock-state.ts) and stored on the row (`dueAt`, `warningAt`).
  * - Every change schedules the clock's timers (delayed `sla-timer` jobs on the system queue at the warning point and
- *   the deadline, with deterministic ids) inside the caller's transaction; the job re-reads the row, so a job for an instant that moved
- *   or a rolled-back change does nothing. A lost or early job (Redis lost, enqueue failed, the process died at the
- *   commit) is repaired by `sweepSlaClocks`, run every SLA_SWEEP_EVERY_MS (app/queues/sla.server.ts) by the worker.
+ *   the deadline, with deterministic ids) inside the caller's transaction; the job re-reads the row, so a job for an
+ *   instant that moved or a rolled-back change does nothing. A lost or early job (Redis lost, enqueue failed, the
+ *   process died at the commit) is repaired by `sweepSlaClocks`, run every SLA_SWEEP_EVERY_MS
+ *   (app/queues/sla.server.ts) by the worker.
  * - Warnings and breaches set `warnedAt` / `breachedAt` (the instant itself, not when it was noticed), append an
  *   SlaEvent and NOTIFY `opsdeck_sla` in the same transaction; the web process turns that into `sla.warning` /
  *   `sla.breached` socket signals (sla-realtime.server.ts).
  *
  * Every function takes the time of the change (`at`) or of the evaluation (`now`): no decision here reads the wall
- * clock (only a timer's delay is real time).
- * All are idempotent: starting a running clock, stopping a stopped one, pausing a paused one change nothing.
+ * clock (only a timer's delay is real time). All are idempotent: starting a running clock, stopping a stopped one, pausing a paused one change nothing.
  */
 
 export type ClockKey = { subjectType: string; subjectId: string; metric: SlaMetric }
