@@ -107,6 +107,14 @@ describe('search and pages', () => {
     const page3 = await listTickets({ ...small, after: page2.nextCursor! }, me, now)
     expect([...page1.rows, ...page2.rows, ...page3.rows].map((row) => row.id)).toEqual(first.rows.map((row) => row.id))
     expect(page3.nextCursor).toBeNull()
+    // "Previous" from the last page reads the middle page again; from the second page, the first (no further back).
+    const back = await listTickets({ ...small, before: page3.prevCursor! }, me, now)
+    expect(back.rows.map((row) => row.id)).toEqual(page2.rows.map((row) => row.id))
+    const first2 = await listTickets({ ...small, before: page2.prevCursor! }, me, now)
+    expect(first2.rows.map((row) => row.id)).toEqual(page1.rows.map((row) => row.id))
+    expect(first2.prevCursor).toBeNull()
+    expect(first2.nextCursor).toBe(page1.nextCursor)
+    expect(page1.prevCursor).toBeNull()
   })
 
   test('bad params are field errors, never a crash', () => {

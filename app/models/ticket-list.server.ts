@@ -56,7 +56,9 @@ export type TicketListQuery = {
   sort: TicketListSort
   dir: 'asc' | 'desc'
   limit: number
+  /** Keyset cursors: the page after / before a row (the "Next" / "Previous" links). */
   after?: string
+  before?: string
 }
 
 export type TicketViewer = { id: string }
@@ -93,6 +95,7 @@ export const TicketListQuerySchema = z.object({
   dir: z.preprocess(blankToUndefined, z.enum(['asc', 'desc'], { errorMap: () => ({ message: 'Use asc or desc' }) }).default('desc')),
   limit: z.preprocess(blankToUndefined, z.coerce.number({ invalid_type_error: 'Choose 25, 50 or 100' }).int().refine((n) => [25, 50, 100].includes(n), 'Choose 25, 50 or 100').default(TICKET_LIST_DEFAULT_LIMIT)),
   after: z.preprocess(blankToUndefined, z.string().max(200).refine((value) => decodeCursor(value) !== null, CURSOR_INVALID).optional()),
+  before: z.preprocess(blankToUndefined, z.string().max(200).refine((value) => decodeCursor(value) !== null, CURSOR_INVALID).optional()),
 })
 
 export function parseTicketListQuery(params: URLSearchParams): { query: TicketListQuery } | { errors: Record<string, string> } {
@@ -229,11 +232,14 @@ const SORT_COLUMN: Record<TicketListSort, Prisma.Sql> = { updated: Prisma.sql`t.
 export function ticketListPageSql(query: TicketListQuery, viewer: TicketViewer, now: Date) {
   const conditions = filterConditions(query, viewer, now)
   const column = SORT_COLUMN[query.sort]
-  const cursor = query.after ? decodeCursor(query.after) : null
+  // "Previous" reads backwards from the page's first row (then the caller reverses the rows).
+  const backward = !query.after && Boolean(query.before)
+  const dir = backward ? (query.dir === 'desc' ? 'asc' : 'desc') : query.dir
+  const cursor = query.after ? decodeCursor(query.after) : query.before ? decodeCursor(query.before) : null
   if (cursor) {
-    conditions.push(query.dir === 'desc' ? Prisma.sql`(${column}, t."id") < (${cursor.at}, ${cursor.id})` : Prisma.sql`(${column}, t."id") > (${cursor.at}, ${cursor.id})`)
+    conditions.push(dir === 'desc' ? Prisma.sql`(${column}, t."id") < (${cursor.at}, ${cursor.id})` : Prisma.sql`(${column}, t."id") > (${cursor.at}, ${cursor.id})`)
   }
-  const direction = query.dir === 'desc' ? Prisma.sql`DESC` : Prisma.sql`ASC`
+  const direction = dir === 'desc' ? Prisma.sql`DESC` : Prisma.sql`ASC`
   return Prisma.sql`
     SELECT t."id", t."number", t."subject", t."status"::text AS "status", t."priority"::text AS "priority", t."tags",
            t."requesterName", t."requesterEmail", t."assigneeId", u."name" AS "assigneeName", o."number" AS "orderNumber",
@@ -264,18 +270,28 @@ export type TicketListRow = {
   lastMessageAt: Date | null
 }
 
-export async function listTickets(query: TicketListQuery, viewer: TicketViewer, now = new Date()): Promise<{ rows: TicketListRow[]; nextCursor: string | null }> {
+export async function listTickets(
+  query: TicketListQuery,
+  viewer: TicketViewer,
+  now = new Date(),
+): Promise<{ rows: TicketListRow[]; nextCursor: string | null; prevCursor: string | null }> {
   const rows = await prisma.$queryRaw<TicketListRow[]>(ticketListPageSql(query, viewer, now))
+  const backward = !query.after && Boolean(query.before)
+  const more = rows.length > query.limit
   const page = rows.slice(0, query.limit)
-  const lastRow = page.at(-1)
-  const nextCursor = rows.length > query.limit && lastRow ? encodeCursor(query.sort === 'created' ? lastRow.createdAt : lastRow.updatedAt, lastRow.id) : null
-  return { rows: page, nextCursor }
+  if (backward) page.reverse()
+  const cursorOf = (row: TicketListRow | undefined) => (row ? encodeCursor(query.sort === 'created' ? row.createdAt : row.updatedAt, row.id) : null)
+  return {
+    rows: page,
+    nextCursor: backward || more ? cursorOf(page.at(-1)) : null,
+    prevCursor: backward ? (more ? cursorOf(page[0]) : null) : query.after ? cursorOf(page[0]) : null,
+  }
 }
 
 export type TicketCount = { count: number; exact: boolean }
 
 /** The statement counting a view's matches up to the cap (the inner LIMIT stops the scan at cap + 1 rows). */
-export function ticketCountSql(query: Omit<TicketListQuery, 'sort' | 'dir' | 'limit' | 'after'>, viewer: TicketViewer, now: Date, cap = TICKET_COUNT_CAP) {
+export function ticketCountSql(query: Omit<TicketListQuery, 'sort' | 'dir' | 'limit' | 'after' | 'before'>, viewer: TicketViewer, now: Date, cap = TICKET_COUNT_CAP) {
   const full = { sort: 'updated', dir: 'desc', limit: 1, ...query } as TicketListQuery
   return Prisma.sql`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "Ticket" t ${whereSql(filterConditions(full, viewer, now))} LIMIT ${cap + 1}) s`
 }

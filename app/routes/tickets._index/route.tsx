@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { bulkStylesHref } from '#app/components/orders/bulk-styles.ts'
 import { OrderTable } from '#app/components/orders/order-table.tsx'
+import { KeysetPager } from '#app/components/table/keyset-pager.tsx'
 import { SavedViewsMenu } from '#app/components/orders/saved-views-menu.tsx'
 import { TicketBulkBar } from '#app/components/tickets/ticket-bulk-bar.tsx'
 import { countText, TicketQueues } from '#app/components/tickets/ticket-queues.tsx'
@@ -70,6 +71,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     now: now.toISOString(),
     rows,
     nextCursor: page.nextCursor,
+    prevCursor: page.prevCursor,
     query: { view: query.view, sort: query.sort, dir: query.dir, q: query.q ?? '' },
     count,
     counts,
@@ -163,7 +165,8 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
   const view = data.ok ? data.query.view : 'open'
   const current = new URLSearchParams(params)
   current.delete('after')
-  const filtered = [...params.entries()].some(([key, value]) => value.trim() !== '' && !['view', 'sort', 'dir', 'after', 'limit'].includes(key))
+  current.delete('before')
+  const filtered = [...params.entries()].some(([key, value]) => value.trim() !== '' && !['view', 'sort', 'dir', 'after', 'before', 'limit'].includes(key))
   const viewCount = (data.ok ? data.count : null) ?? data.counts.views[view]
 
   return (
@@ -224,26 +227,10 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
               emptyMessage={data.ok ? (filtered ? 'No tickets match these filters.' : 'No tickets in this view.') : 'Fix the filters above to see tickets.'}
             />
           </div>
-          <nav className="pager orders-pager" aria-label="Pages">
-            {params.has('after') ? (
-              <Link to={withParams(params, {})} data-testid="first-page">
-                ← First page
-              </Link>
-            ) : (
-              <span className="muted" aria-disabled="true">
-                ← First page
-              </span>
-            )}
-            {data.ok && data.nextCursor ? (
-              <Link to={withParams(params, { after: data.nextCursor })} rel="next" data-testid="next-page">
-                Next →
-              </Link>
-            ) : (
-              <span className="muted" aria-disabled="true">
-                Next →
-              </span>
-            )}
-          </nav>
+          <KeysetPager
+            prevTo={data.ok && data.prevCursor ? withParams(params, { before: data.prevCursor, after: null }) : null}
+            nextTo={data.ok && data.nextCursor ? withParams(params, { after: data.nextCursor, before: null }) : null}
+          />
         </section>
       </div>
     </div>
