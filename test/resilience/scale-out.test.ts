@@ -17,7 +17,8 @@ import { DEMO_PASSWORD, DEMO_USERS } from '../../prisma/demo-users.ts'
  * - each job runs once: the scheduled alert evaluation is one job per tick across both workers, and N synced orders
  *   with N capture effects through both workers give N effects at the provider, no job completed twice;
  * - stopping node B loses none of node A's clients.
- * Breaker state needs no test here: it is the integration's row in Postgres (ADR 0006), shared by construction.
+ * - breaker state is shared: a provider outage opens the payments breaker (Integration row in Postgres) and pauses
+ *   the one BullMQ queue both workers take jobs from (Redis); the outage over, a probe closes it for both.
  */
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -40,7 +41,7 @@ beforeAll(async () => {
     seed: 'demo',
     sandbox: true,
     worker: true,
-    env: { REDIS_URL: redis.url, SANDBOX_ORDERS_PER_MINUTE: '0', SYNC_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10', SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT: '4' },
+    env: { REDIS_URL: redis.url, SANDBOX_ORDERS_PER_MINUTE: '0', SYNC_INTERVAL_SECONDS: '2', WORKER_CONCURRENCY: '10', SIGNIN_MAX_ATTEMPTS_PER_ACCOUNT: '4', BREAKER_FAILURE_THRESHOLD: '2', BREAKER_COOLDOWN_SECONDS: '2' },
     timeoutMs: 120_000,
   })
   app.startWorker('worker-b')
@@ -257,6 +258,23 @@ describe('two web nodes and two workers on one Redis', () => {
       const by = new Set(jobs.map((job) => (job.returnvalue as { by: string }).by))
       console.info(`alerts: ${jobs.length} evaluation ticks, run by ${by.size} worker process(es), no tick twice`)
     } finally {
+      await queue.close()
+    }
+  })
+
+  test('breaker state is shared: an outage opens it for both workers (one row, one paused queue), and it closes for both', { timeout: 120_000 }, async () => {
+    const { Queue } = await import('bullmq')
+    const queue = new Queue('sync-payments', { connection: { url: redis!.url }, prefix: app!.queuePrefix })
+    const faults = (body: unknown) =>
+      fetch(`${app!.env.SANDBOX_URL}/control/faults/payments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const breaker = async () => (await sql<{ breakerState: string }>(`SELECT "breakerState"::text AS "breakerState" FROM "Integration" WHERE "key" = 'payments'`))[0]!.breakerState
+    try {
+      expect((await faults({ outage: true })).ok).toBe(true)
+      await waitUntil('the payments breaker open and its queue paused', async () => (await breaker()) === 'open' && (await queue.isPaused()), 60_000)
+      expect((await faults({ outage: false })).ok).toBe(true)
+      await waitUntil('the payments breaker closed and its queue running', async () => (await breaker()) === 'closed' && !(await queue.isPaused()), 60_000)
+    } finally {
+      await faults({ outage: false })
       await queue.close()
     }
   })
