@@ -179,6 +179,8 @@ test('a return from request to refund, with the restock on the SKU’s stock and
 
     // 5. Restock the undamaged unit to the warehouse.
     const dispose = page.getByTestId('dispose-form')
+    await dispose.waitFor()
+    await page.screenshot({ path: path.join(SCREENS, 'returns-page-received.png'), fullPage: true })
     await dispose.getByLabel(`Decision for ${order.lineSku}`).selectOption('restock')
     await dispose.getByLabel(`Restock location for ${order.lineSku}`).selectOption(order.locationId)
     await dispose.getByRole('button', { name: 'Save decisions' }).click()
@@ -187,6 +189,8 @@ test('a return from request to refund, with the restock on the SKU’s stock and
 
     // 6. Refund the suggested amount through the payment integration; the sandbox gateway confirms it.
     const resolve = page.getByTestId('resolve-form')
+    await resolve.waitFor()
+    await page.screenshot({ path: path.join(SCREENS, 'returns-page-resolve.png'), fullPage: true })
     await resolve.getByRole('button', { name: 'Resolve return' }).click()
     await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Refund requested, return resolved')
     expect(await page.getByTestId('return-status').getAttribute('data-status')).toBe('resolved')
