@@ -4,7 +4,7 @@ import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { BusinessCalendar } from './business-hours.ts'
 import { getClockHistory, sweepSlaClocks } from './clock.server.ts'
-import { getTicketSlaStatus, listActiveSlaPolicies, matchSlaPolicy, recordTicketSlaEvent, ticketSlaWhere, type TicketSlaEventKind } from './ticket-sla.server.ts'
+import { getTicketSlaStatus, listActiveSlaPolicies, matchSlaPolicy, recordTicketSlaEvent, type TicketSlaEventKind } from './ticket-sla.server.ts'
 
 /**
  * The ticket rules of the SLA engine against the real database, with a fixed clock (every `at` is given). Reference
@@ -278,7 +278,6 @@ describe('a ticket’s clocks', () => {
     await sweepSlaClocks(at('2026-11-23T10:00:01Z'), { horizonMs: 0 })
     expect(iso((await clocks(id)).first_response!.breachedAt)).toBe('2026-11-23T09:30:00.000Z')
     expect((await getTicketSlaStatus(prisma, [id], at('2026-11-23T10:00:01Z'))).get(id)!.map((x) => x.metric)).toEqual(['first_response', 'resolution'])
-    expect(await prisma.ticket.count({ where: { id, ...ticketSlaWhere('breached', at('2026-11-23T10:00:01Z')) } })).toBe(1)
 
     // Low priority and no tag: no policy matches, running clocks go (their history stays).
     await act(id, 'priority_or_tags_changed', '2026-11-23T10:30:00Z', { priority: 'low', tags: [] })
@@ -287,14 +286,5 @@ describe('a ticket’s clocks', () => {
     expect(history.filter((e) => e.kind === 'cancelled').map((e) => e.metric).sort()).toEqual(['first_response', 'resolution'])
     expect(history.filter((e) => e.kind === 'breached')).toHaveLength(1)
     expect(await getTicketSlaStatus(prisma, [id])).toEqual(new Map())
-  })
-
-  test('breaching soon: a running, unpaused clock due within the window', async () => {
-    const id = await newTicket({ createdAt: '2026-11-23T09:00:00Z', tags: ['soon-case'] })
-    // First response due Mon 13:00.
-    const soon = (now: string, minutes: number) =>
-      prisma.ticket.count({ where: { id, ...ticketSlaWhere('breaching_soon', at(now), minutes) } })
-    expect(await soon('2026-11-23T12:30:00Z', 60)).toBe(1)
-    expect(await soon('2026-11-23T10:00:00Z', 60)).toBe(0)
   })
 })

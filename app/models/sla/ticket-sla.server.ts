@@ -196,18 +196,3 @@ export async function getTicketSlaStatus(db: Db, ticketIds: readonly string[], n
   }
   return result
 }
-
-/**
- * Ticket filters for the SLA views, in SQL through the `appliedSlas` relation (index: AppliedSla_ticketId_idx):
- * `breached`: a running clock past its deadline; `breaching_soon`: a running, unpaused clock due within `withinMinutes`
- * of `now` (real minutes) and not yet breached.
- */
-export function ticketSlaWhere(view: 'breached' | 'breaching_soon', now: Date, withinMinutes = 60): Prisma.TicketWhereInput {
-  if (view === 'breached') return { appliedSlas: { some: { satisfiedAt: null, breachedAt: { not: null } } } }
-  return {
-    appliedSlas: {
-      some: { satisfiedAt: null, breachedAt: null, pausedAt: null, dueAt: { lte: new Date(now.getTime() + withinMinutes * 60_000) } },
-    },
-  }
-}
-
