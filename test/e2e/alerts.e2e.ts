@@ -158,6 +158,17 @@ test('the rule form answers bad input with field errors and keeps what was typed
     expect(await form.getByLabel('Name').inputValue()).toBe('Bad rule')
     await page.screenshot({ path: path.join(SCREENS, 'alerts-rule-form-errors.png'), fullPage: true })
     expect(await sql(`SELECT 1 FROM "AlertRule" WHERE "name" = 'Bad rule'`)).toEqual([])
+
+    // Editing a demo rule: the form shows it as stored; a save bumps its version.
+    await page.goto(`${app!.url}/alerts?view=rules`)
+    await page.getByTestId('rules-table').getByRole('link', { name: 'SLA breaches above 5' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Edit rule: SLA breaches above 5' }).waitFor()
+    expect(await form.getByLabel('Metric').inputValue()).toBe('sla_breaches')
+    await form.getByLabel('Threshold').fill('8')
+    await page.screenshot({ path: path.join(SCREENS, 'alerts-rule-edit.png'), fullPage: true })
+    await form.getByRole('button', { name: 'Save rule' }).click()
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Rule saved')
+    expect(await sql(`SELECT "threshold", "version" FROM "AlertRule" WHERE "name" = 'SLA breaches above 5'`)).toEqual([{ threshold: 8, version: 2 }])
   } finally {
     await context.close()
   }
