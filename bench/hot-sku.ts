@@ -2,11 +2,12 @@
  * bench/hot-sku — reservations per second (issue 5).
  *
  * Candidate: `reserveOrderStock` (app/models/inventory-stock.server.ts), the model function confirmOrder calls: one
- * statement that reads the order's lines, chooses the location, locks the level, checks and reserves, and writes the
- * Reservation and ledger rows — through Prisma on its own node-postgres pool.
+ * statement (the PL/pgSQL function "inventory_reserve_order") that reads the order's lines, chooses the location, locks
+ * the level, checks and reserves, and writes the Reservation and ledger rows — called on the app's own client, which
+ * runs it as a named prepared statement on the app's node-postgres pool.
  * Baseline: the bare conditional UPDATE on raw `pg`
  *   UPDATE "InventoryLevel" SET reserved = reserved + 1 WHERE id = $1 AND "onHand" - reserved >= 1
- * (no order, no reservation row, no ledger) — the floor any reservation pays.
+ * (no order, no reservation row, no ledger) — the floor any reservation pays — on the same pool.
  *
  * Two loads, each in ROUNDS interleaved rounds (which side goes first alternates):
  *   hot:     CONCURRENCY (64) reservers hammer ONE SKU with STOCK (3,000) units; ATTEMPTS = STOCK × 1.1, so the last
@@ -22,9 +23,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
-import { PrismaClient } from '#app/generated/prisma/client.ts'
 import { ADMIN_URL, databaseUrl, ensureTemplate, templateName } from '#test/setup/test-db.ts'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
@@ -69,15 +68,10 @@ async function main() {
   await admin.query(`create database "${name}" template "${templateName()}"`)
   const url = databaseUrl(name)
   // The app modules read their configuration when first imported.
-  Object.assign(process.env, { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url, DATABASE_POOL_SIZE: '2', SESSION_SECRET: 'bench-session-secret-0123456789abcdef', PROVIDER_API_KEY: 'bench-provider-api-key', WEBHOOK_SECRET: 'bench-webhook-secret-0123456789' })
+  Object.assign(process.env, { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url, DATABASE_POOL_SIZE: String(CONCURRENCY), SESSION_SECRET: 'bench-session-secret-0123456789abcdef', PROVIDER_API_KEY: 'bench-provider-api-key', WEBHOOK_SECRET: 'bench-webhook-secret-0123456789' })
   const { OutOfStockError, reserveOrderStock } = await import('#app/models/inventory-stock.server.ts')
-
-  // One pool per side, each CONCURRENCY connections; idle connections close quickly so the two sides (and other
-  // users of the machine's Postgres, max_connections 100) are not holding 2 × CONCURRENCY at once.
-  const poolOptions = { connectionString: url, max: CONCURRENCY, idleTimeoutMillis: 300 }
-  const rawPool = new pg.Pool(poolOptions)
-  const oursPool = new pg.Pool(poolOptions)
-  const ours = new PrismaClient({ adapter: new PrismaPg(oursPool) })
+  // Both sides share the app's pool (CONCURRENCY connections): the machine's Postgres allows 100 connections in all.
+  const { prisma: ours, pgPool: rawPool } = await import('#app/utils/db.server.ts')
   const setup = new pg.Client({ connectionString: url })
   await setup.connect()
   await setup.query(`insert into "Location" (id, code, name, "updatedAt") values ('bench-loc', 'BENCH', 'Bench warehouse', now())`)
@@ -162,7 +156,6 @@ async function main() {
         console.log(
           `  ${load.label} round ${round + 1} ${side.padEnd(4)}: ${rate.toFixed(0).padStart(6)} reservations/s (${result.succeeded} reserved, ${result.refused} out of stock, ${result.errors} errors, ${result.seconds.toFixed(2)} s) oversold levels=${check.oversold} reserved=${check.reserved} ${ok ? 'ok' : 'FAILED'}`,
         )
-        await new Promise((resolve) => setTimeout(resolve, 500)) // let the idle side's connections close
       }
     }
     const o = median(rates.ours)
@@ -177,7 +170,6 @@ async function main() {
 
   await setup.end()
   await ours.$disconnect()
-  await rawPool.end()
   await admin.query(`drop database if exists "${name}" with (force)`)
   await admin.end()
   process.exit(failed ? 1 : 0)
