@@ -71,7 +71,7 @@ test('a manager watches live ticks, pauses with a hidden tab, and sees the flash
     await expect.poll(async () => Number(await lastTick.getAttribute('data-t')), { timeout: 15_000 }).toBeGreaterThan(first)
     await expect.poll(() => page.locator('header.page-header').textContent(), { timeout: 20_000 }).toMatch(/1 web, 1 worker process/)
     // This page's own requests show in the per-route table under their Remix route id.
-    await expect.poll(() => page.getByTestId('route-table').textContent(), { timeout: 15_000 }).toContain('routes/live')
+    await expect.poll(() => page.getByTestId('route-table').textContent(), { timeout: 30_000 }).toContain('routes/live')
 
     // Hidden tab: unsubscribed, no ticks; visible again: the missed seconds are caught up, no hole.
     await page.evaluate(() => {
@@ -129,7 +129,7 @@ test('a manager watches live ticks, pauses with a hidden tab, and sees the flash
   } finally {
     await context.close()
   }
-})
+}, 240_000)
 
 test('support (no read:metric) gets a 403 page', async () => {
   const context = await browser.newContext()

@@ -1,12 +1,9 @@
-import { StatusBadge, type BadgeTone } from '#app/components/status-badge.tsx'
-import type { IntegrationStat, MetricsTick, QueueStat, RouteStat } from '#app/metrics/tick.ts'
+import type { MetricsTick } from '#app/metrics/tick.ts'
 import { formatMoney } from '#app/utils/money.ts'
+import { fmt, formatCount, percent } from './format.ts'
 
-/** The /live dashboard's tiles and tables, from the latest tick (and the tick a minute earlier, for trends). */
+/** The /live dashboard's big-number tiles, from the latest tick (and the tick a minute earlier, for trends). */
 
-const count = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 })
-const fmt = (value: number | null | undefined, suffix = '') => (value === null || value === undefined ? '–' : `${count.format(value)}${suffix}`)
-const percent = (ratio: number | null | undefined) => (ratio === null || ratio === undefined ? '–' : `${count.format(ratio * 100)} %`)
 
 type Tile = {
   id: string
@@ -25,10 +22,10 @@ function Trend({ now, before, upIsBad }: { now: number | null; before: number | 
   const delta = now - before
   if (Math.abs(delta) < 1e-9) return <span className="figure-hint live-trend">→ same as 1 min ago</span>
   const bad = upIsBad ? delta > 0 : delta < 0
-  const change = before !== 0 ? ` (${delta > 0 ? '+' : ''}${count.format((delta / Math.abs(before)) * 100)} %)` : ''
+  const change = before !== 0 ? ` (${delta > 0 ? '+' : ''}${formatCount((delta / Math.abs(before)) * 100)} %)` : ''
   return (
     <span className={`figure-hint live-trend ${bad ? 'live-trend--bad' : 'live-trend--good'}`}>
-      {delta > 0 ? '↑' : '↓'} {count.format(Math.abs(delta))}
+      {delta > 0 ? '↑' : '↓'} {formatCount(Math.abs(delta))}
       {change} vs 1 min ago
     </span>
   )
@@ -84,136 +81,3 @@ export function LiveTiles({ latest, minuteAgo }: { latest: MetricsTick | null; m
   )
 }
 
-export function RouteTable({ routes }: { routes: RouteStat[] }) {
-  return (
-    <section className="panel panel-flush" aria-labelledby="live-routes-title">
-      <h2 id="live-routes-title" className="panel-title live-panel-title">
-        Latency by route <span className="muted">(last 60 s, all processes, from merged histograms)</span>
-      </h2>
-      <div className="table-wrap">
-        <table className="data-table" data-testid="route-table">
-          <thead>
-            <tr>
-              <th scope="col">Route</th>
-              <th scope="col" className="num">Requests / s</th>
-              <th scope="col" className="num">5xx</th>
-              <th scope="col" className="num">p50</th>
-              <th scope="col" className="num">p95</th>
-              <th scope="col" className="num">p99</th>
-            </tr>
-          </thead>
-          <tbody>
-            {routes.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No requests in the last minute.
-                </td>
-              </tr>
-            ) : (
-              routes.map((route) => (
-                <tr key={route.route}>
-                  <td>
-                    <code>{route.route}</code>
-                  </td>
-                  <td className="num">{fmt(route.rate)}</td>
-                  <td className="num">{percent(route.errorRatio)}</td>
-                  <td className="num">{fmt(route.p50Ms, ' ms')}</td>
-                  <td className="num">{fmt(route.p95Ms, ' ms')}</td>
-                  <td className="num">{fmt(route.p99Ms, ' ms')}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  )
-}
-
-export function QueuePanel({ queues }: { queues: QueueStat[] }) {
-  return (
-    <section className="panel panel-flush" aria-labelledby="live-queues-title">
-      <h2 id="live-queues-title" className="panel-title live-panel-title">
-        Queues
-      </h2>
-      <div className="table-wrap">
-        <table className="data-table" data-testid="queue-table">
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              <th scope="col" className="num">Waiting</th>
-              <th scope="col" className="num">Lag</th>
-              <th scope="col" className="num">Done / s</th>
-              <th scope="col" className="num">Failed / s</th>
-              <th scope="col" className="num">p95 (60 s)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {queues.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="muted">
-                  No queue figures yet (the worker reports them every few seconds).
-                </td>
-              </tr>
-            ) : (
-              queues.map((queue) => (
-                <tr key={queue.queue}>
-                  <td>
-                    <code>{queue.queue}</code>
-                  </td>
-                  <td className="num">{fmt(queue.depth)}</td>
-                  <td className="num">{fmt(queue.lagSeconds, ' s')}</td>
-                  <td className="num">{fmt(queue.completedPerSecond)}</td>
-                  <td className={`num${queue.failedPerSecond > 0 ? ' live-bad' : ''}`}>{fmt(queue.failedPerSecond)}</td>
-                  <td className="num">{fmt(queue.p95Ms, ' ms')}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  )
-}
-
-const STATUS_TONE: Record<IntegrationStat['status'], BadgeTone> = { healthy: 'success', degraded: 'warning', down: 'danger', paused: 'neutral', unknown: 'neutral' }
-
-export function IntegrationPanel({ integrations }: { integrations: IntegrationStat[] }) {
-  return (
-    <section className="panel panel-flush" aria-labelledby="live-integrations-title">
-      <h2 id="live-integrations-title" className="panel-title live-panel-title">
-        Integrations
-      </h2>
-      <div className="table-wrap">
-        <table className="data-table" data-testid="integration-table">
-          <thead>
-            <tr>
-              <th scope="col">Integration</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">Error rate (5 min)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {integrations.length === 0 ? (
-              <tr>
-                <td colSpan={3} className="muted">
-                  No integration figures yet.
-                </td>
-              </tr>
-            ) : (
-              integrations.map((integration) => (
-                <tr key={integration.integration}>
-                  <td>{integration.integration}</td>
-                  <td>
-                    <StatusBadge tone={STATUS_TONE[integration.status]}>{integration.status}</StatusBadge>
-                  </td>
-                  <td className="num">{percent(integration.errorRate)}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-    </section>
-  )
-}

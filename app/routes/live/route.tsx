@@ -3,13 +3,15 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { useMemo } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { DataTable } from '#app/components/table/data-table.tsx'
 import { MetricChart, timeLabel, type ChartSeries } from '#app/components/live/metric-chart.tsx'
-import { IntegrationPanel, LiveTiles, QueuePanel, RouteTable } from '#app/components/live/live-panels.tsx'
+import { LiveTiles } from '#app/components/live/live-panels.tsx'
 import liveStylesHref from '#app/components/live/live.css'
 import { useLiveMetrics } from '#app/components/live/use-live-metrics.ts'
 import { tickToPoint, type ChartPoint } from '#app/metrics/series.ts'
 import { getMetricHistory } from '#app/models/metric-rollup.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
+import { integrationColumns, queueColumns, routeColumns } from './columns.tsx'
 
 /**
  * Live operations (issue 7; managers and admins: read:metric). The last 5 minutes stream in over Socket.IO at 1 s
@@ -130,10 +132,46 @@ export default function LivePage() {
         ))}
       </div>
 
-      <RouteTable routes={latest?.routes ?? []} />
+      <section className="panel panel-flush" aria-labelledby="live-routes-title">
+        <h2 id="live-routes-title" className="panel-title live-panel-title">
+          Latency by route <span className="muted">(last 60 s, all processes, from merged histograms)</span>
+        </h2>
+        <DataTable
+          columns={routeColumns}
+          data={latest?.routes ?? []}
+          getRowId={(row) => row.route}
+          caption="Requests and latency by Remix route over the last minute"
+          emptyMessage="No requests in the last minute."
+          testId="route-table"
+        />
+      </section>
       <div className="live-columns">
-        <QueuePanel queues={latest?.queues ?? []} />
-        <IntegrationPanel integrations={latest?.integrations ?? []} />
+        <section className="panel panel-flush" aria-labelledby="live-queues-title">
+          <h2 id="live-queues-title" className="panel-title live-panel-title">
+            Queues
+          </h2>
+          <DataTable
+            columns={queueColumns}
+            data={latest?.queues ?? []}
+            getRowId={(row) => row.queue}
+            caption="Queue depth, lag, throughput and failures"
+            emptyMessage="No queue figures yet (the worker reports them every few seconds)."
+            testId="queue-table"
+          />
+        </section>
+        <section className="panel panel-flush" aria-labelledby="live-integrations-title">
+          <h2 id="live-integrations-title" className="panel-title live-panel-title">
+            Integrations
+          </h2>
+          <DataTable
+            columns={integrationColumns}
+            data={latest?.integrations ?? []}
+            getRowId={(row) => row.integration}
+            caption="Integration status and error rate"
+            emptyMessage="No integration figures yet."
+            testId="integration-table"
+          />
+        </section>
       </div>
     </div>
   )
