@@ -4,7 +4,7 @@ import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { Role } from '#app/utils/permissions.ts'
 import { commitSessionCookie, createSession } from '#app/utils/session.server.ts'
-import { createOrder, createReturn } from '#test/factories/index.ts'
+import { createOrder, createReturn, createTicket } from '#test/factories/index.ts'
 import { loader as queueLoader } from '../returns._index/route.tsx'
 import { action as requestAction, loader as requestLoader } from '../returns.new/route.tsx'
 import { action, loader } from './route.tsx'
@@ -111,5 +111,22 @@ describe('request form', () => {
     expect(asOps.status).toBe(400) // both units are on the open return now
     const created = await prisma.return.findFirstOrThrow({ where: { orderId: order.order.id } })
     expect(created).toMatchObject({ status: 'requested', note: 'Both cracked' })
+
+    // From a ticket: linked to it, and support goes back to the ticket.
+    const other = await createOrder(prisma, {
+      status: 'completed',
+      paymentStatus: 'paid',
+      fulfillmentStatus: 'delivered',
+      items: [{ sku: `RQ-${crypto.randomUUID().slice(0, 8)}`, title: 'Bowl', unitPriceAmount: 900 }],
+      quantities: [1],
+    })
+    const { ticket } = await createTicket(prisma, { order: { id: other.order.id, number: other.order.number }, status: 'open', now: new Date() })
+    const line2 = other.lines[0]!
+    const fromTicket = await requestAction(
+      post(support.cookie, '/returns/new', { orderId: other.order.id, ticketId: ticket.id, [`qty.${line2.id}`]: 1, [`reason.${line2.id}`]: 'damaged' }),
+    )
+    expect(fromTicket.status).toBe(302)
+    expect(fromTicket.headers.get('location')).toBe(`/tickets/${ticket.id}`)
+    expect((await prisma.return.findFirstOrThrow({ where: { orderId: other.order.id } })).ticketId).toBe(ticket.id)
   })
 })

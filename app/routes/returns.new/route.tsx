@@ -16,7 +16,7 @@ import orderPageStylesHref from '../orders.$id/order-page.css'
  * `/returns/new?orderId=…&ticketId=…`: request a return (every role with create:return, support included). The
  * order page and the ticket page link here; from a ticket, the return is linked to it (the ticket gets an internal
  * note). Quantities are limited to what is returnable (shipped − returned − on open returns). Support cannot read the
- * returns queue, so after the request they go back to the order (or the form's `back` page), not to the return.
+ * returns queue, so after the request they go back to the ticket they came from (or the order), not to the return.
  */
 
 const IdSchema = z.string().min(1).max(64)
@@ -87,6 +87,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     )
     const toast = { title: `Return ${result.number} requested`, description: 'Operations approves it and sends the customer a label.' }
     if (hasPermission(user.role, 'read:return')) return redirectWithToast(`/returns/${result.id}`, toast)
+    // Back where they came from: the ticket (it now has an internal note about the return), or the order.
+    if (ticketId?.data && hasPermission(user.role, 'read:ticket')) return redirectWithToast(`/tickets/${ticketId.data}`, toast)
     return redirectWithToast(`/orders/${orderId.data}`, toast)
   } catch (error) {
     if (error instanceof ReturnForbiddenError) throw json<ErrorBody>({ message: error.message }, { status: 403 })
