@@ -4,12 +4,15 @@ import type { SavedViewSummary } from '#app/models/saved-view.server.ts'
 import type { ViewsActionData } from '#app/routes/orders.views.tsx'
 import { ROLES } from '#app/utils/permissions.ts'
 
+/** An example name per list, for the "save as" field. */
+const NAME_EXAMPLES = { orders: 'e.g. Unpaid over £100', tickets: 'e.g. Urgent refund requests' } as const
+
 /**
- * The orders list's saved views (mounted by the list page with its current URL search params): open a view, save the
+ * A list's saved views (mounted by the list page with its current URL search params): open a view, save the
  * current one as…, share your own with a role (read-only for them), make one your default (opened when you visit
- * /orders without parameters), delete. Talks to /orders/views (app/routes/orders.views.tsx).
+ * the list without parameters), delete. Talks to `/<area>/views` (app/routes/orders.views.tsx, tickets.views.tsx).
  */
-export function SavedViewsMenu({ area = 'orders', current }: { area?: 'orders'; current: URLSearchParams | string }) {
+export function SavedViewsMenu({ area = 'orders', current }: { area?: keyof typeof NAME_EXAMPLES; current: URLSearchParams | string }) {
   const list = useFetcher<{ views: SavedViewSummary[] }>()
   const change = useFetcher<ViewsActionData>()
   const [open, setOpen] = useState(false)
@@ -91,7 +94,7 @@ export function SavedViewsMenu({ area = 'orders', current }: { area?: 'orders'; 
           <input type="hidden" name="search" value={search} />
           <div className="field">
             <label htmlFor={`${id}-name`}>Save current view as…</label>
-            <input id={`${id}-name`} name="name" required maxLength={80} placeholder="e.g. Unpaid over £100" aria-invalid={error?.fieldErrors?.name ? true : undefined} />
+            <input id={`${id}-name`} name="name" required maxLength={80} placeholder={NAME_EXAMPLES[area]} aria-invalid={error?.fieldErrors?.name ? true : undefined} />
             {error?.fieldErrors?.name ? <p className="field-error">{error.fieldErrors.name}</p> : null}
           </div>
           <div className="bulk-bar__fields">

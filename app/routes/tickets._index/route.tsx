@@ -181,7 +181,7 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
         </div>
         <div className="header-actions">
           {/* The menu's base path is `/${area}`; its prop type names only 'orders' (app/components/orders, not ours). */}
-          <SavedViewsMenu area={'tickets' as 'orders'} current={search} />
+          <SavedViewsMenu area="tickets" current={search} />
           <Link to="/tickets/macros" className="button button-small button-secondary">
             Macros
           </Link>
