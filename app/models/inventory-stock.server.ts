@@ -62,10 +62,10 @@ export async function reserveOrderStock(db: Db | Prisma.TransactionClient, input
       : await db.$queryRaw<ReserveRow[]>(reserveOrderStockSql(input))
   if (!row) throw new Error('reserveOrderStock: the statement returned nothing')
   if (!row.ok) {
-    const shortages = row.wants
-      .map((w) => ({ variantId: w.variantId, sku: w.sku, wanted: w.wanted, available: Math.max(0, w.available ?? 0) }))
-      .filter((w) => w.available < w.wanted)
-    throw new OutOfStockError(input.orderId, shortages)
+    const wants = row.wants.map((w) => ({ variantId: w.variantId, sku: w.sku, wanted: w.wanted, available: Math.max(0, w.available ?? 0) }))
+    const short = wants.filter((w) => w.available < w.wanted)
+    // Empty only in a race (the chosen level emptied while another location gained stock): name every SKU then.
+    throw new OutOfStockError(input.orderId, short.length > 0 ? short : wants)
   }
   return { reserved: row.reserved }
 }
