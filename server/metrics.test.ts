@@ -9,6 +9,7 @@ import type { MetricsTransport } from '#app/metrics/transport.server.ts'
 import type { WindowJSON } from '#app/metrics/window.ts'
 import type { MetricsTick } from '#app/metrics/tick.ts'
 import { prisma } from '#app/utils/db.server.ts'
+import { parseEnv } from '#app/utils/env.server.ts'
 import { createUser } from '#test/factories/users.ts'
 import { realtimeHarness } from '#test/helpers/realtime.ts'
 import { createRouteResolver, instrumentHttpServer, metricsEndpoint } from './metrics.ts'
@@ -86,6 +87,17 @@ describe('/metrics', () => {
     expect(text).toContain('opsdeck_http_request_duration_seconds_count{route="routes/orders._index"} 1')
     expect(text).toContain('opsdeck_queue_depth{queue="system"} 4')
     open.close()
+  })
+})
+
+describe('configuration', () => {
+  const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x', SESSION_SECRET: 'x'.repeat(32) }
+  test('an empty METRICS_TOKEN means no /metrics (never an open endpoint); a short one is refused; retention is validated', () => {
+    expect(parseEnv({ ...base, METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined()
+    expect(() => parseEnv({ ...base, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16 characters/)
+    expect(parseEnv(base).METRICS_RETENTION_DAYS).toBe(30)
+    expect(() => parseEnv({ ...base, METRICS_RETENTION_DAYS: '0' })).toThrow(/METRICS_RETENTION_DAYS/)
+    expect(parseEnv({ ...base, METRICS_RECORDING: 'false' }).METRICS_RECORDING).toBe(false)
   })
 })
 
