@@ -11,13 +11,9 @@ import { TICKET_STATUSES, TICKET_TAGS_MAX, TICKET_TAG_MAX, parseTagList } from '
  * managers and admins manage them.
  */
 
-/**
- * Who may create, change and retire macros. Admins hold `manage:ticket`; managers run the desk's content but their
- * role only reads tickets in the permission map (app/utils/permissions.ts, the lead's), so they are named here.
- * NOTE: when the manager role gains `manage:ticket`, this becomes the plain permission check.
- */
+/** Who may create, change and retire macros: `manage:ticket` (admins and managers, who run the desk's content). */
 export function canManageMacros(role: Role) {
-  return hasPermission(role, 'manage:ticket') || role === 'manager'
+  return hasPermission(role, 'manage:ticket')
 }
 
 const statusOrNone = z

@@ -8,7 +8,7 @@ const cases: Record<Role, { allowed: Permission[]; denied: Permission[] }> = {
     denied: [],
   },
   manager: {
-    allowed: ['read:order', 'read:inventory', 'read:return', 'read:ticket', 'read:customer', 'read:integration', 'read:metric', 'read:alert', 'manage:alert', 'manage:metric', 'manage:integration', 'read:dashboard'],
+    allowed: ['read:order', 'read:inventory', 'read:return', 'read:ticket', 'read:customer', 'read:integration', 'read:metric', 'read:alert', 'manage:alert', 'manage:metric', 'manage:integration', 'manage:ticket', 'read:dashboard'],
     denied: ['manage:user', 'read:user', 'read:audit', 'manage:sandbox', 'update:order', 'update:ticket', 'delete:order'],
   },
   operations: {

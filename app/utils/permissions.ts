@@ -46,6 +46,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     ...grant(['read'], BUSINESS),
     // Alert rules, metric dashboards and integration settings are a manager's to run.
     ...grant(['create', 'update', 'manage'], ['alert', 'metric', 'integration']),
+    // The support desk's shared setup (macros); tickets themselves stay with agents.
+    'manage:ticket',
   ],
   operations: [
     'read:dashboard',
