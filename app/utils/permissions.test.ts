@@ -17,7 +17,7 @@ const cases: Record<Role, { allowed: Permission[]; denied: Permission[] }> = {
   },
   support: {
     allowed: ['read:ticket', 'update:ticket', 'create:ticket', 'read:order', 'create:return', 'read:customer', 'read:dashboard'],
-    denied: ['update:order', 'read:inventory', 'update:return', 'read:integration', 'manage:user', 'read:audit', 'read:metric'],
+    denied: ['update:order', 'read:inventory', 'update:return', 'read:integration', 'manage:user', 'read:audit', 'read:metric', 'manage:ticket'],
   },
 }
 
