@@ -156,6 +156,23 @@ describe('generic clocks on a return', () => {
     expect(await stopClock(prisma, key, at('2026-11-24T11:00:00Z'))).toBeNull()
   })
 
+  test('concurrent starts of one clock make one clock; a stop racing the breach timer leaves a consistent row', async () => {
+    const key = await aReturn()
+    const views = await Promise.all(
+      Array.from({ length: 8 }, () => startClock(prisma, { ...key, targetMinutes: 60, at: at('2026-11-23T10:00:00Z') })),
+    )
+    expect(new Set(views.map((v) => v.id)).size).toBe(1)
+    expect(await prisma.appliedSla.count({ where: { subjectId: key.subjectId } })).toBe(1)
+    expect((await getClockHistory(prisma, key.subjectType, key.subjectId)).map((e) => e.kind)).toEqual(['started'])
+
+    // The refund (stop at 11:30, late) and the deadline timer (evaluating at 11:30) at once: whichever goes first, the
+    // clock ends satisfied at 11:30 and breached once, at its deadline (11:00).
+    await Promise.all([stopClock(prisma, key, at('2026-11-23T11:30:00Z')), evaluateClock(views[0]!.id, at('2026-11-23T11:30:00Z'))])
+    const [clock] = (await getClocks(prisma, 'return', [key.subjectId], at('2026-11-23T12:00:00Z'))).get(key.subjectId)!
+    expect([iso(clock!.satisfiedAt), iso(clock!.breachedAt)]).toEqual(['2026-11-23T11:30:00.000Z', '2026-11-23T11:00:00.000Z'])
+    expect((await getClockHistory(prisma, key.subjectType, key.subjectId)).filter((e) => e.kind === 'breached')).toHaveLength(1)
+  })
+
   test('start inside a caller transaction rolls back with it', async () => {
     const key = await aReturn()
     await expect(
