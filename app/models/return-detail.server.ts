@@ -168,9 +168,12 @@ export async function getReturnPage(returnId: string, now = new Date()) {
   }
   timeline.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id.localeCompare(a.id, 'en', { numeric: true }))
 
+  const approval = audit.find((row) => row.action === 'approve:return')
   return {
     ret: {
       ...ret,
+      /** Approved with a carrier label requested (the page waits for it). */
+      approvedWithLabel: approval ? asRecord(approval.after).buyLabel !== false : false,
       ledgerEntries: ret.ledgerEntries.map((entry) => ({ ...entry, id: String(entry.id) })),
       lines: ret.lines.map((line) => ({ ...line, reasonLabel: REASON_LABELS[line.reasonCode], restockLocation: line.restockLocationId ? (locationName.get(line.restockLocationId) ?? null) : null })),
       statusLabel: STATUS_LABELS[ret.status],

@@ -8,6 +8,7 @@ import { humanize, OrderStatusBadge, RecordStatusBadge } from '#app/components/o
 import { OrderTimeline } from '#app/components/orders/order-timeline.tsx'
 import { ReturnStatusBadge, SlaBadge } from '#app/components/returns/return-badges.tsx'
 import { DisposeForm, ReceiveForm, ResolveForm, ReturnHeaderActions } from '#app/components/returns/return-step-forms.tsx'
+import { useReturnRefresh } from '#app/components/returns/use-return-refresh.ts'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import { exchangeChoices, getReturnPage } from '#app/models/return-detail.server.ts'
 import { DISPOSITION_LABELS, RESOLUTION_LABELS, RETURN_DISPOSITIONS, RETURN_REASON_MAX_LENGTH, RETURN_RESOLUTIONS, returnActionStates } from '#app/models/return-rules.ts'
@@ -202,6 +203,8 @@ function parseAmount(text: string, currency: string): number | string {
 export default function ReturnPage() {
   const { ret, ticket, exchangeOrder, locations, money, sla, timeline, states, choices } = useLoaderData<typeof loader>()
   const currency = ret.order.currency
+  const waitingForLabel = ret.status === 'approved' && !ret.trackingNumber && ret.approvedWithLabel
+  useReturnRefresh(waitingForLabel || ret.refunds.some((refund) => refund.status === 'pending'))
   return (
     <div className="page order-page return-page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -351,7 +354,9 @@ export default function ReturnPage() {
                 ) : null}
               </p>
             ) : (
-              <p className="muted">{ret.status === 'approved' ? 'Waiting for the carrier’s label…' : 'No label.'}</p>
+              <p className="muted" data-testid="label-waiting">
+                {waitingForLabel ? 'Waiting for the carrier’s label — this page updates by itself.' : 'No label: the customer sends it back their own way.'}
+              </p>
             )}
             {ret.inTransitAt ? (
               <p className="muted">
