@@ -253,6 +253,20 @@ describe('a ticket’s clocks', () => {
     expect(Object.values(c).every((clock) => clock!.satisfiedAt !== null)).toBe(true)
   })
 
+  test('a policy may warn N business minutes before the deadline instead of at a share of the target', async () => {
+    await prisma.slaPolicy.update({ where: { id: policy.urgent }, data: { warningMinutesBefore: 20 } })
+    try {
+      // Urgent: first response 2 h from Mon 16:30 → Mon 16:30–17:00 (30 min) + Tue 09:00–10:30 → Tue 10:30; warning
+      // 20 business minutes before: Tue 10:10. Resolution 8 h → Mon 30 min + Tue 09:00–16:30 → Tue 16:30; warning 16:10.
+      const id = await newTicket({ createdAt: '2026-11-23T16:30:00Z', priority: 'urgent' })
+      const c = await clocks(id)
+      expect([iso(c.first_response!.dueAt), iso(c.first_response!.warningAt)]).toEqual(['2026-11-24T10:30:00.000Z', '2026-11-24T10:10:00.000Z'])
+      expect([iso(c.resolution!.dueAt), iso(c.resolution!.warningAt)]).toEqual(['2026-11-24T16:30:00.000Z', '2026-11-24T16:10:00.000Z'])
+    } finally {
+      await prisma.slaPolicy.update({ where: { id: policy.urgent }, data: { warningMinutesBefore: null } })
+    }
+  })
+
   test('a ticket created pending starts with its clocks paused', async () => {
     const id = await newTicket({ createdAt: '2026-11-23T09:00:00Z', status: 'pending' })
     const c = await clocks(id)

@@ -40,6 +40,7 @@ export type SlaPolicyForMatch = {
   nextResponseMinutes: number
   resolutionMinutes: number
   warningPercent: number
+  warningMinutesBefore: number | null
   calendar: unknown
 }
 
@@ -53,6 +54,7 @@ const POLICY_SELECT = {
   nextResponseMinutes: true,
   resolutionMinutes: true,
   warningPercent: true,
+  warningMinutesBefore: true,
   calendar: true,
 } as const satisfies Prisma.SlaPolicySelect
 
@@ -77,7 +79,7 @@ function targetsOf(policy: SlaPolicyForMatch): Record<SlaMetric, Target> {
   const target = (minutes: number): Target => ({
     policyId: policy.id,
     targetMinutes: minutes,
-    warnAfterMinutes: warnAfterMinutes(minutes, { percent: policy.warningPercent }),
+    warnAfterMinutes: warnAfterMinutes(minutes, policy.warningMinutesBefore ? { beforeMinutes: policy.warningMinutesBefore } : { percent: policy.warningPercent }),
     calendar,
   })
   return {
