@@ -34,15 +34,17 @@ async function until<T>(check: () => Promise<T>, ok: (value: T) => boolean, time
   return value
 }
 
-test('two worker processes are counted as two; each removes its own row on SIGTERM and exits 0', { timeout: 40_000 }, async () => {
+test('two worker processes are counted as two; each removes its own row on SIGTERM and exits 0', { timeout: 90_000 }, async () => {
   const a = startWorker()
   const b = startWorker()
   started.push(a.child, b.child)
 
-  expect(await until(() => countAliveWorkers(), (n) => n === 2, 20_000)).toBe(2)
+  const alive = await until(() => countAliveWorkers(), (n) => n === 2, 60_000)
+  // On failure, say why (a worker that exited on start-up logs its reason).
+  expect(alive, `worker A (exit ${a.child.exitCode}):\n${a.output().slice(-3000)}\nworker B (exit ${b.child.exitCode}):\n${b.output().slice(-3000)}`).toBe(2)
   const rows = await prisma.workerHeartbeat.findMany({ select: { pid: true, queues: true } })
   expect(rows.map((row) => row.pid).sort()).toEqual([a.child.pid, b.child.pid].sort())
-  expect(rows[0].queues).toEqual(['system', 'bulk', 'sync-storefront', 'sync-payments', 'sync-carrier', 'sync-warehouse', 'sync-helpdesk'])
+  expect(rows[0].queues).toEqual(['system', 'bulk', 'alerts', 'sync-storefront', 'sync-payments', 'sync-carrier', 'sync-warehouse', 'sync-helpdesk'])
 
   // The scheduled heartbeat job goes through the queue and is processed by one of them.
   const heartbeats = async () => (await getSystemQueue().getJobs(['completed'])).filter((job) => job.name === 'heartbeat')

@@ -37,7 +37,7 @@ const instance: HeartbeatInput = {
   id: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
   hostname: hostname(),
   pid: process.pid,
-  queues: [SYSTEM_QUEUE, BULK_QUEUE, ...[...CONNECTORS.keys()].map(integrationQueueName)],
+  queues: [SYSTEM_QUEUE, BULK_QUEUE, ALERTS_QUEUE, ...[...CONNECTORS.keys()].map(integrationQueueName)],
   startedAt: new Date(),
 }
 
