@@ -4,7 +4,7 @@ import type { TimelineEntry } from './order-detail.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
 import { returnSla } from './return-list.server.ts'
 import { REASON_LABELS, RESOLUTION_LABELS, STATUS_LABELS } from './return-rules.ts'
-import { receivedValue } from './return.server.ts'
+import { receivedValue, returnLabelKey } from './return.server.ts'
 
 /**
  * The return page (`/returns/:id`): the RMA with its lines, the order it belongs to, refunds, the ticket it came from,
@@ -105,7 +105,7 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     },
   })
   if (!ret) return null
-  const [audit, ticket, exchangeOrder, locations, money, suggested] = await Promise.all([
+  const [audit, ticket, exchangeOrder, locations, money, suggested, labelRequest] = await Promise.all([
     prisma.auditLog.findMany({
       where: { entityType: 'return', entityId: returnId },
       orderBy: { id: 'asc' },
@@ -116,6 +116,7 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     prisma.location.findMany({ where: { isActive: true }, orderBy: { code: 'asc' }, select: { id: true, code: true, name: true } }),
     orderMoney(ret.order.id),
     receivedValue(prisma, returnId),
+    prisma.outboxMessage.findUnique({ where: { idempotencyKey: returnLabelKey(returnId) }, select: { status: true, attempts: true, lastError: true } }),
   ])
   const locationName = new Map(locations.map((l) => [l.id, l.code]))
   const currency = ret.order.currency
@@ -181,6 +182,8 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     ticket,
     exchangeOrder,
     locations,
+    /** The carrier label request (outbox row): failed = the carrier refused it for good (see Integrations → carrier). */
+    labelRequest,
     money: { ...money, suggestedRefund: Math.min(suggested, money.refundable) },
     sla: returnSla(ret, now),
     timeline,

@@ -58,6 +58,19 @@ describe('permissions', () => {
   })
 })
 
+test('a label the carrier refused for good is shown, not waited for', async () => {
+  const { ret } = await createReturn(prisma, { status: 'approved' })
+  await prisma.auditLog.create({ data: { actorId: operations.user.id, action: 'approve:return', entityType: 'return', entityId: ret.id, after: { buyLabel: true } } })
+  const waiting = await body(await loader(get(operations.cookie, `/returns/${ret.id}`, { id: ret.id })))
+  expect(waiting.ret.approvedWithLabel).toBe(true)
+  expect(waiting.labelRequest).toBeNull()
+  await prisma.outboxMessage.create({
+    data: { topic: 'carrier.return-label', payload: { returnId: ret.id }, idempotencyKey: `carrier.return-label:${ret.id}`, status: 'failed', attempts: 1, lastError: 'no postal code' },
+  })
+  const failed = await body(await loader(get(operations.cookie, `/returns/${ret.id}`, { id: ret.id })))
+  expect(failed.labelRequest).toEqual({ status: 'failed', attempts: 1, lastError: 'no postal code' })
+})
+
 describe('return page action', () => {
   test('field errors (400), a stale version (409), an illegal step (422), a legal step redirects', async () => {
     const { ret } = await createReturn(prisma, { status: 'requested' })

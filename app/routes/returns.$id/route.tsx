@@ -201,9 +201,10 @@ function parseAmount(text: string, currency: string): number | string {
 }
 
 export default function ReturnPage() {
-  const { ret, ticket, exchangeOrder, locations, money, sla, timeline, states, choices } = useLoaderData<typeof loader>()
+  const { ret, ticket, exchangeOrder, locations, money, sla, timeline, states, choices, labelRequest } = useLoaderData<typeof loader>()
   const currency = ret.order.currency
-  const waitingForLabel = ret.status === 'approved' && !ret.trackingNumber && ret.approvedWithLabel
+  const labelFailed = labelRequest?.status === 'failed'
+  const waitingForLabel = ret.status === 'approved' && !ret.trackingNumber && ret.approvedWithLabel && !labelFailed
   useReturnRefresh(waitingForLabel || ret.refunds.some((refund) => refund.status === 'pending'))
   return (
     <div className="page order-page return-page">
@@ -354,9 +355,16 @@ export default function ReturnPage() {
                 ) : null}
               </p>
             ) : (
-              <p className="muted" data-testid="label-waiting">
-                {waitingForLabel ? 'Waiting for the carrier’s label — this page updates by itself.' : 'No label: the customer sends it back their own way.'}
-              </p>
+              labelFailed ? (
+                <p className="num-danger" data-testid="label-failed">
+                  The carrier refused the label{labelRequest?.lastError ? `: ${labelRequest.lastError}` : ''}. Replay it from{' '}
+                  <Link to="/integrations/carrier">Integrations → carrier</Link> once fixed, or mark the return in transit by hand.
+                </p>
+              ) : (
+                <p className="muted" data-testid="label-waiting">
+                  {waitingForLabel ? 'Waiting for the carrier’s label — this page updates by itself.' : 'No label: the customer sends it back their own way.'}
+                </p>
+              )
             )}
             {ret.inTransitAt ? (
               <p className="muted">
