@@ -39,6 +39,11 @@ export function getSystemQueue() {
   return createQueue<SystemJobData>(SYSTEM_QUEUE)
 }
 
+/** "Run now" on /inventory: a stock reconciliation right away (one per 10 s however often it is asked). */
+export async function enqueueInventoryReconcile() {
+  return getSystemQueue().add('inventory-reconcile', {}, { jobId: `inventory-reconcile:manual:${Math.floor(Date.now() / 10_000)}`, attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } })
+}
+
 /** Validates a `system` job; throws a readable error naming the job for an unknown name or a bad payload. */
 export function parseSystemJob(name: string, data: unknown): { name: SystemJobName; data: SystemJobData } {
   if (!(name in SystemJobSchemas)) throw new UnrecoverableError(`unknown system job "${name}"`)

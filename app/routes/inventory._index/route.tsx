@@ -1,5 +1,5 @@
-import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
+import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from '@remix-run/react'
 import { useMemo } from 'react'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { formatUnits, STOCK_FILTER_LABELS } from '#app/components/inventory/stock-state.tsx'
@@ -11,7 +11,10 @@ import { countInventoryStates, listInventory, listLocations, parseInventoryListQ
 import { STOCK_STATES } from '#app/models/inventory-rules.ts'
 import { listReconciliations } from '#app/models/inventory-reconcile.server.ts'
 import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
+import { enqueueInventoryReconcile } from '#app/queues/system.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
+import { hasPermission } from '#app/utils/permissions.ts'
+import { redirectWithToast } from '#app/utils/toast.server.ts'
 import { withParams } from '../orders._index/search-params.ts'
 import { inventoryColumns } from './columns.tsx'
 import inventoryStylesHref from './inventory.css'
@@ -27,7 +30,8 @@ import inventoryStylesHref from './inventory.css'
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: inventoryStylesHref }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:inventory')
+  const user = await requirePermission(request, 'read:inventory')
+  const canEdit = hasPermission(user.role, 'update:inventory')
   const url = new URL(request.url)
   const parsed = parseInventoryListQuery(url.searchParams)
   const [locations, reconciliations] = await Promise.all([listLocations(), listReconciliations(1)])
@@ -35,14 +39,28 @@ export async function loader({ request }: LoaderFunctionArgs) {
     ? { ...reconciliations[0], startedAt: reconciliations[0].startedAt.toISOString(), finishedAt: reconciliations[0].finishedAt?.toISOString() ?? null }
     : null
   if ('errors' in parsed) {
-    return json({ ok: false as const, errors: parsed.errors, locations, lastRun }, { status: 400 })
+    return json({ ok: false as const, errors: parsed.errors, locations, lastRun, canEdit }, { status: 400 })
   }
   const [page, counts] = await Promise.all([listInventory(parsed.query), countInventoryStates(parsed.query)])
-  return json({ ok: true as const, ...page, counts, limit: parsed.query.limit, locations, lastRun })
+  return json({ ok: true as const, ...page, counts, limit: parsed.query.limit, locations, lastRun, canEdit })
+}
+
+/** "Run now": queues a reconciliation on the worker (the page shows its result when it has run). */
+export async function action({ request }: ActionFunctionArgs) {
+  await requirePermission(request, 'update:inventory')
+  const form = await request.formData()
+  if (form.get('intent') !== 'reconcile') return json({ formError: 'That request was not understood. Reload the page and try again.' }, { status: 400 })
+  try {
+    await enqueueInventoryReconcile()
+  } catch {
+    return json({ formError: 'The job queue is not reachable right now, so the reconciliation could not be queued — try again in a minute.' }, { status: 503 })
+  }
+  return redirectWithToast('/inventory', { title: 'Reconciliation queued', description: 'Its result appears below when the worker has run it.' })
 }
 
 export default function InventoryPage() {
   const data = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
   const location = useLocation()
   const navigation = useNavigation()
   const params = useMemo(() => new URLSearchParams(location.search), [location.search])
@@ -153,9 +171,24 @@ export default function InventoryPage() {
       </section>
 
       <section className="panel" aria-labelledby="reconcile-title" data-testid="reconciliation">
-        <h2 id="reconcile-title" className="panel-title">
-          Reconciliation
-        </h2>
+        <div className="inventory-reconcile-head">
+          <h2 id="reconcile-title" className="panel-title">
+            Reconciliation
+          </h2>
+          {data.canEdit ? (
+            <Form method="post">
+              <input type="hidden" name="intent" value="reconcile" />
+              <button type="submit" className="button button-small button-secondary" disabled={navigation.state === 'submitting'}>
+                Run now
+              </button>
+            </Form>
+          ) : null}
+        </div>
+        {actionData?.formError ? (
+          <p className="alert alert-error" role="alert">
+            {actionData.formError}
+          </p>
+        ) : null}
         {data.lastRun ? (
           <p>
             Last run <DateTimeCell value={data.lastRun.startedAt} />: {formatUnits(data.lastRun.levelsChecked)} levels checked,{' '}
