@@ -2,7 +2,7 @@ import type { Prisma } from '#app/generated/prisma/client.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { TimelineEntry } from './order-detail.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
-import { returnSla } from './return-list.server.ts'
+import { refundClocks, returnSla } from './return-list.server.ts'
 import { REASON_LABELS, RESOLUTION_LABELS, STATUS_LABELS } from './return-rules.ts'
 import { receivedValue, returnLabelKey } from './return.server.ts'
 
@@ -185,7 +185,7 @@ export async function getReturnPage(returnId: string, now = new Date()) {
     /** The carrier label request (outbox row): failed = the carrier refused it for good (see Integrations → carrier). */
     labelRequest,
     money: { ...money, suggestedRefund: Math.min(suggested, money.refundable) },
-    sla: returnSla(ret, now),
+    sla: returnSla(ret, now, (await refundClocks([ret.id], now)).get(ret.id)),
     timeline,
   }
 }

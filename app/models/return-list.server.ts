@@ -3,13 +3,14 @@ import { Prisma, ReturnReasonCode, ReturnStatus } from '#app/generated/prisma/cl
 import { prisma } from '#app/utils/db.server.ts'
 import { INSIGHT_WEEKS, RETURN_AGE_OPTIONS, RETURN_REFUND_SLA_MINUTES } from './return-rules.ts'
 import { addBusinessTime, ALWAYS_OPEN } from './sla/business-hours.ts'
+import { getClocks, type ClockView } from './sla/clock.server.ts'
 
 /**
  * The returns queue (`/returns`) and its insights: URL query ⇄ typed query, keyset pages on (createdAt desc, id desc)
  * (index Return_createdAt_id_idx; never OFFSET), a capped count, and the SLA clock "received but not refunded for
- * 48 h". The clock runs on `ALWAYS_OPEN` (app/models/sla/business-hours.ts: 48 h of wall time, weekends included —
- * money owed does not wait for Monday), so the SQL filter `receivedAt <= now − 48 h` and the per-row deadline from
- * `addBusinessTime` agree.
+ * 48 h". The clock is the SLA engine's (app/models/sla/clock.server.ts: started when the return is received, stopped when
+ * it is resolved, breach events and timers by the engine) on `ALWAYS_OPEN` (48 h of wall time, weekends included —
+ * money owed does not wait for Monday). Returns received before they had a clock fall back to 48 h from receivedAt.
  */
 
 export const RETURN_PAGE_SIZES = [25, 50, 100] as const
@@ -100,7 +101,7 @@ function conditions(query: ReturnListQuery, now: Date) {
     out.push(Prisma.sql`EXISTS (SELECT 1 FROM "ReturnLine" rl WHERE rl."returnId" = r."id" AND rl."reasonCode"::text = ANY(${query.reason}::text[]))`)
   }
   if (query.age) out.push(Prisma.sql`r."requestedAt" <= ${new Date(now.getTime() - Number(query.age) * 86_400_000)}`)
-  if (query.sla === 'overdue') out.push(Prisma.sql`r."status" = 'received' AND r."receivedAt" <= ${new Date(now.getTime() - RETURN_REFUND_SLA_MINUTES * 60_000)}`)
+  if (query.sla === 'overdue') out.push(overdueSql(now))
   if (query.q) {
     const prefix = `${query.q.replace(/[\\%_]/g, (c: string) => `\\${c}`)}%`
     out.push(Prisma.sql`(r."number" ILIKE ${prefix} OR r."orderId" IN (SELECT o2."id" FROM "Order" o2 WHERE o2."number" LIKE ${prefix.startsWith('#') ? prefix : `#${prefix}`}))`)
@@ -108,15 +109,37 @@ function conditions(query: ReturnListQuery, now: Date) {
   return out
 }
 
+/**
+ * Received and past the refund deadline: the SLA engine's clock when the return has one (started on receipt), else
+ * (returns received before clocks existed, e.g. demo data) 48 h from receivedAt.
+ */
+function overdueSql(now: Date) {
+  return Prisma.sql`r."status" = 'received' AND (
+    EXISTS (SELECT 1 FROM "AppliedSla" a WHERE a."subjectType" = 'return' AND a."subjectId" = r."id" AND a."metric" = 'resolution'
+              AND a."satisfiedAt" IS NULL AND a."dueAt" <= ${now})
+    OR (NOT EXISTS (SELECT 1 FROM "AppliedSla" a WHERE a."subjectType" = 'return' AND a."subjectId" = r."id" AND a."metric" = 'resolution')
+        AND r."receivedAt" <= ${new Date(now.getTime() - RETURN_REFUND_SLA_MINUTES * 60_000)}))`
+}
+
 const where = (parts: Prisma.Sql[]) => (parts.length ? Prisma.sql`WHERE ${Prisma.join(parts, ' AND ')}` : Prisma.empty)
 
 export type ReturnSla = { dueAt: Date; overdue: boolean } | null
 
-/** The refund clock of one return: running from receipt until it is resolved (null when not running). */
-export function returnSla(ret: { status: string; receivedAt: Date | null }, now: Date): ReturnSla {
+/**
+ * The refund clock of one return while it runs (received, not resolved): the SLA engine's clock when there is one,
+ * else 48 h from receipt by the same calendar (`addBusinessTime` on ALWAYS_OPEN). Null when not running.
+ */
+export function returnSla(ret: { status: string; receivedAt: Date | null }, now: Date, clock?: Pick<ClockView, 'dueAt' | 'breachedAt' | 'satisfiedAt'> | null): ReturnSla {
   if (ret.status !== 'received' || !ret.receivedAt) return null
+  if (clock && !clock.satisfiedAt) return { dueAt: clock.dueAt, overdue: clock.breachedAt !== null || now.getTime() >= clock.dueAt.getTime() }
   const dueAt = addBusinessTime(ret.receivedAt, RETURN_REFUND_SLA_MINUTES, ALWAYS_OPEN)!
   return { dueAt, overdue: now.getTime() >= dueAt.getTime() }
+}
+
+/** The engine's refund clocks of these returns, by return id. */
+export async function refundClocks(returnIds: string[], now: Date) {
+  const clocks = await getClocks(prisma, 'return', returnIds, now)
+  return new Map([...clocks].map(([id, list]) => [id, list.find((clock) => clock.metric === 'resolution') ?? null]))
 }
 
 export type ReturnListRow = {
@@ -160,7 +183,8 @@ export async function listReturns(query: ReturnListQuery, now = new Date()) {
   const more = fetched.length > query.limit
   const page = fetched.slice(0, query.limit)
   if (backwards) page.reverse()
-  const rows: ReturnListRow[] = page.map((row) => ({ ...row, reasonCodes: row.reasonCodes ?? [], sla: returnSla(row, now) }))
+  const clocks = await refundClocks(page.filter((row) => row.status === 'received').map((row) => row.id), now)
+  const rows: ReturnListRow[] = page.map((row) => ({ ...row, reasonCodes: row.reasonCodes ?? [], sla: returnSla(row, now, clocks.get(row.id)) }))
   const hasNext = backwards ? true : more
   const hasPrev = backwards ? more : query.after !== undefined
   const first = rows[0]
@@ -183,7 +207,8 @@ export async function countReturns(query: ReturnListQuery, now = new Date()) {
 
 /** How many returns are overdue on the refund clock right now (the queue's banner). */
 export async function countOverdueReturns(now = new Date()) {
-  return prisma.return.count({ where: { status: 'received', receivedAt: { lte: new Date(now.getTime() - RETURN_REFUND_SLA_MINUTES * 60_000) } } })
+  const [row] = await prisma.$queryRaw<{ n: number }[]>(Prisma.sql`SELECT count(*)::int AS "n" FROM "Return" r WHERE ${overdueSql(now)}`)
+  return Number(row?.n ?? 0)
 }
 
 // ─── Insights ───────────────────────────────────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@ import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createOrder, createReturn, createStockedOrder, createTicket, createUser } from '#test/factories/index.ts'
 import { refundOrder, type Actor } from './order-actions.server.ts'
+import { listReturns, parseReturnListQuery } from './return-list.server.ts'
 import { RETURN_ACTION_RULES, RETURN_ACTIONS, RETURN_STATUSES, returnRefusal, type ReturnAction } from './return-rules.ts'
 import {
   applyReturnLabel,
@@ -39,6 +40,12 @@ afterAll(() => closeQueues())
 
 /** Fixed items (the factory's default item count is random). */
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ sku: `RT-${i}-${Math.random().toString(36).slice(2, 10)}`, title: `Item ${i}`, unitPriceAmount: 2_500 }))
+
+const parsedQuery = (search: string) => {
+  const parsed = parseReturnListQuery(new URLSearchParams(search))
+  if ('errors' in parsed) throw new Error(JSON.stringify(parsed.errors))
+  return parsed.query
+}
 
 const ops = (expectedVersion?: number) => ({ actor: actors.operations, requestId: 'req-test', expectedVersion })
 
@@ -220,7 +227,18 @@ describe('steps', () => {
     const allDamaged = await disposeReturnLines(id, { lines: [{ returnLineId: after[1]!.id, disposition: 'scrap' }] }, ops()).catch((e) => e)
     expect((allDamaged as ReturnInputError).fieldErrors[`disposition.${after[1]!.id}`]).toBe('Nothing of this item was received')
     await disposeReturnLines(id, { lines: [{ returnLineId: after[0]!.id, disposition: 'quarantine' }] }, ops())
+    // The refund clock (SLA engine) started on receipt: 48 h, not yet met; an overdue one shows in the queue.
+    const clock = await prisma.appliedSla.findUniqueOrThrow({ where: { subjectType_subjectId_metric: { subjectType: 'return', subjectId: id, metric: 'resolution' } } })
+    expect(clock).toMatchObject({ targetMinutes: 48 * 60, satisfiedAt: null })
+    const received = await prisma.return.findUniqueOrThrow({ where: { id }, select: { receivedAt: true } })
+    expect(clock.dueAt.getTime()).toBe(received.receivedAt!.getTime() + 48 * 3_600_000)
+    const later = new Date(clock.dueAt.getTime() + 1)
+    const overdue = await listReturns({ ...parsedQuery('sla=overdue') }, later)
+    expect(overdue.rows.map((r) => r.id)).toContain(id)
+    expect(overdue.rows.find((r) => r.id === id)!.sla).toEqual({ dueAt: clock.dueAt, overdue: true })
     await resolveReturn(id, { resolution: 'store_credit', amount: 500 }, ops())
+    expect((await prisma.appliedSla.findUniqueOrThrow({ where: { id: clock.id } })).satisfiedAt).not.toBeNull()
+    expect((await listReturns({ ...parsedQuery('sla=overdue') }, later)).rows.map((r) => r.id)).not.toContain(id)
     expect(await prisma.return.findUniqueOrThrow({ where: { id }, select: { status: true, resolution: true, storeCreditAmount: true } })).toEqual({
       status: 'resolved',
       resolution: 'store_credit',

@@ -5,12 +5,14 @@ import { InventoryInputError, OutOfStockError, reserveOrderStock, restockReturne
 import { rederiveOrderFulfillmentStatus } from './fulfillment.server.ts'
 import { IllegalTransitionError, refundOrder, type Actor, type Ctx } from './order-actions.server.ts'
 import { addOutboxMessage, dispatchOutbox } from './outbox.server.ts'
+import { startClock, stopClock } from './sla/clock.server.ts'
 import {
   OPEN_RETURN_STATUSES,
   REASON_LABELS,
   RETURN_ACTION_RULES,
   RETURN_NOTE_MAX_LENGTH,
   RETURN_REASON_MAX_LENGTH,
+  RETURN_REFUND_SLA_MINUTES,
   returnableQuantity,
   returnRefusal,
   type ReturnAction,
@@ -156,6 +158,9 @@ async function runReturnAction(
   if (outboxIds.length) await dispatchOutbox(outboxIds)
   return result
 }
+
+/** The return's one SLA clock: from receipt until it is resolved (refunded, exchanged, credited or closed). */
+export const refundClock = (returnId: string) => ({ subjectType: 'return', subjectId: returnId, metric: 'resolution' as const })
 
 // ─── Request ────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -441,8 +446,11 @@ export async function receiveReturn(returnId: string, input: { lines: ReceiveLin
       }
     }
     await rederiveOrderFulfillmentStatus(tx, ret.orderId)
+    const receivedAt = new Date()
+    // The refund clock (app/models/sla/clock.server.ts, ALWAYS_OPEN): "received but not refunded for 48 h".
+    await startClock(tx, { ...refundClock(returnId), targetMinutes: RETURN_REFUND_SLA_MINUTES, at: receivedAt })
     return {
-      data: { receivedAt: new Date() },
+      data: { receivedAt },
       after: { units, damaged: plan.reduce((sum, line) => sum + line.damaged, 0), lines: plan.map(({ id, received, damaged }) => ({ returnLineId: id, received, damaged })) },
     }
   })
@@ -574,14 +582,18 @@ export async function resolveReturn(returnId: string, input: ResolveInput, ctx: 
       return runReturnAction('resolve', returnId, ctx, async (tx) => {
         await requireDisposed(tx, returnId)
         const currency = await orderCurrencyOf(tx, returnId)
-        return { data: { resolution: 'store_credit', resolvedAt: new Date(), storeCreditAmount: input.amount }, after: { resolution: 'store_credit', amount: input.amount, currency } }
+        const resolvedAt = new Date()
+        await stopClock(tx, refundClock(returnId), resolvedAt)
+        return { data: { resolution: 'store_credit', resolvedAt, storeCreditAmount: input.amount }, after: { resolution: 'store_credit', amount: input.amount, currency } }
       })
     }
     case 'no_action': {
       const reason = requireText(input.reason, 'Say why nothing is owed')
       return runReturnAction('resolve', returnId, ctx, async (tx) => {
         await requireDisposed(tx, returnId)
-        return { data: { resolution: 'no_action', resolvedAt: new Date() }, after: { resolution: 'no_action', reason } }
+        const resolvedAt = new Date()
+        await stopClock(tx, refundClock(returnId), resolvedAt)
+        return { data: { resolution: 'no_action', resolvedAt }, after: { resolution: 'no_action', reason } }
       })
     }
     case 'exchange': {
@@ -595,7 +607,9 @@ export async function resolveReturn(returnId: string, input: ResolveInput, ctx: 
           if (error instanceof OutOfStockError) throw new IllegalReturnActionError(`The replacement cannot be reserved. ${error.message}`, 'resolve')
           throw error
         }
-        return { data: { resolution: 'exchange', resolvedAt: new Date(), exchangeOrderId: orderId }, after: { resolution: 'exchange', exchangeOrderId: orderId } }
+        const resolvedAt = new Date()
+        await stopClock(tx, refundClock(returnId), resolvedAt)
+        return { data: { resolution: 'exchange', resolvedAt, exchangeOrderId: orderId }, after: { resolution: 'exchange', exchangeOrderId: orderId } }
       })
     }
   }
@@ -650,9 +664,11 @@ async function resolveWithRefund(returnId: string, input: { amount: number; reas
     const refusal = returnRefusal('resolve', locked.status, ctx.actor.role)
     if (refusal) throw new IllegalReturnActionError(refusal, 'resolve')
     await tx.refund.update({ where: { id: refundId }, data: { returnId }, select: { id: true } })
+    const resolvedAt = new Date()
+    await stopClock(tx, refundClock(returnId), resolvedAt)
     const updated = await tx.return.update({
       where: { id: returnId },
-      data: { status: 'resolved', resolution: 'refund', resolvedAt: new Date(), version: { increment: 1 } },
+      data: { status: 'resolved', resolution: 'refund', resolvedAt, version: { increment: 1 } },
       select: { id: true, number: true, status: true, version: true },
     })
     const currency = await orderCurrencyOf(tx, returnId)
