@@ -47,7 +47,11 @@ export const returnLabelEffect: EffectHandler = async (payload, ctx) => {
   if (!ret) throw new UnrecoverableError(`return ${returnId} not found`)
   ctx.link('return', ret.id)
   ctx.link('order', ret.order.id)
-  if (ret.status === 'rejected' || ret.status === 'cancelled') throw new UnrecoverableError(`return ${ret.number} is ${ret.status}; no label bought`)
+  // Cancelled (or rejected) while its label request waited in the outbox: nothing to buy, nothing failed.
+  if (ret.status === 'rejected' || ret.status === 'cancelled') {
+    ctx.summarize(`return ${ret.number} was ${ret.status} before its label was bought; no label bought`)
+    return
+  }
   const shipFrom = toCarrierAddress(ret.order.shippingAddress, ret.order.customerName, `return ${ret.number} (order ${ret.order.number})`)
   const label = await createReturnLabel(ctx.client, { reference: ret.id, ship_from: shipFrom }, ctx.idempotencyKey)
   // Stored with an audit entry by the system, so the return's timeline shows when the label arrived.

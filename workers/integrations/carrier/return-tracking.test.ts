@@ -69,3 +69,14 @@ test('a pull of /return-labels repairs a missed webhook; cancelled returns and u
   const unknown = { ...label, id: 'rl_unknown', reference: 'no-such-return', status: 'in_transit' as const }
   expect(await engine.webhook('return_label.updated', unknown)).toMatchObject({ status: 'completed', event: { status: 'ignored' } })
 })
+
+test('a return cancelled while its label waited in the outbox: no label is bought and the job completes', async () => {
+  const { ret, order } = await createReturn(prisma, { status: 'cancelled' })
+  await prisma.order.update({ where: { id: order.order.id }, data: { shippingAddress: ADDRESS } })
+  const before = (await sandbox.control.effects({ provider: 'carrier', kind: 'return_label' })).effects.length
+  const job = await engine.effect('carrier.return-label', { returnId: ret.id }, `carrier.return-label:${ret.id}`)
+  expect(job).toMatchObject({ status: 'completed' })
+  expect(job.summary).toMatch(/was cancelled before its label was bought/)
+  expect((await sandbox.control.effects({ provider: 'carrier', kind: 'return_label' })).effects.length).toBe(before)
+  expect((await prisma.return.findUniqueOrThrow({ where: { id: ret.id } })).trackingNumber).toBeNull()
+})
