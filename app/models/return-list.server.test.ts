@@ -101,7 +101,16 @@ test('insights: units by reason per week and return rate by product', async () =
   expect(total).toBeGreaterThan(0)
   expect(insights.reasonsByWeek.length).toBeGreaterThanOrEqual(12)
   expect(insights.reasons).toContain('wrong_item')
+  expect(insights.products.length).toBeGreaterThan(0)
   for (const product of insights.products) {
     expect(product.ratePercent).toBe(Math.round((1000 * product.returned) / product.shipped) / 10)
   }
+  // The trend: the top products (by returned units), one point per week, a rate only where the product shipped.
+  expect(insights.productTrend.products).toEqual(insights.products.slice(0, 5).map((p) => p.product))
+  expect(insights.productTrend.points).toHaveLength(insights.reasonsByWeek.length)
+  const top = insights.productTrend.products[0]!
+  const rates = insights.productTrend.points.map((point) => point[top]).filter((v): v is number => typeof v === 'number')
+  expect(rates.length).toBeGreaterThan(0)
+  expect(rates.every((v) => v >= 0 && v <= 100)).toBe(true)
+  expect(rates.some((v) => v > 0)).toBe(true)
 })

@@ -213,59 +213,77 @@ export async function countOverdueReturns(now = new Date()) {
 
 // ─── Insights ───────────────────────────────────────────────────────────────────────────────────────────────────
 
+const TOP_PRODUCTS = 10
+const TREND_PRODUCTS = 5
+
 /**
- * Returns by reason per ISO week (units requested, by line reason code) and the return rate by product (units
- * returned or on a return ÷ units shipped, for orders placed in the window), over the last `weeks` weeks. Both are
- * aggregated in SQL: the chart gets one point per week and one bar per product (top 10 by returned units).
+ * Over the last `weeks` weeks: units asked back per ISO week by reason; and the return rate (units on returns ÷ units
+ * shipped, for orders placed in the window, cancelled and rejected returns left out) overall per week, per product
+ * (the ten with most returned units) and per product per week (the five with most). Aggregated in SQL to one row per
+ * (product, week); the rest is summing those few rows.
  */
 export async function getReturnInsights(now = new Date(), weeks = INSIGHT_WEEKS) {
   const since = new Date(now.getTime() - weeks * 7 * 86_400_000)
-  const [reasonRows, productRows, weekRows] = await Promise.all([
+  const [reasonRows, productWeekRows] = await Promise.all([
     prisma.$queryRaw<{ week: string; reason: ReturnReasonCode; units: number }[]>`
       SELECT to_char(date_trunc('week', r."requestedAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS week, rl."reasonCode"::text AS reason, sum(rl."quantityRequested")::int AS units
         FROM "Return" r JOIN "ReturnLine" rl ON rl."returnId" = r."id"
        WHERE r."requestedAt" >= ${startOfIsoWeek(since)} AND r."status" NOT IN ('cancelled', 'rejected')
        GROUP BY 1, 2 ORDER BY 1`,
-    prisma.$queryRaw<{ product: string; shipped: number; returned: number }[]>`
-      WITH shipped AS (
-        SELECT ol.id, ol."quantityShipped", coalesce(p.title, ol.title) AS product
-          FROM "OrderLine" ol JOIN "Order" o ON o.id = ol."orderId"
-          LEFT JOIN "ProductVariant" v ON v.id = ol."variantId" LEFT JOIN "Product" p ON p.id = v."productId"
-         WHERE o."placedAt" >= ${since} AND ol."quantityShipped" > 0
-      )
-      SELECT s.product, sum(s."quantityShipped")::int AS shipped,
-             coalesce(sum((SELECT sum(rl."quantityRequested") FROM "ReturnLine" rl JOIN "Return" r ON r.id = rl."returnId"
-                            WHERE rl."orderLineId" = s.id AND r.status NOT IN ('cancelled', 'rejected'))), 0)::int AS returned
-        FROM shipped s GROUP BY s.product
-      HAVING coalesce(sum((SELECT sum(rl."quantityRequested") FROM "ReturnLine" rl JOIN "Return" r ON r.id = rl."returnId"
-                            WHERE rl."orderLineId" = s.id AND r.status NOT IN ('cancelled', 'rejected'))), 0) > 0
-       ORDER BY returned DESC, product LIMIT 10`,
-    prisma.$queryRaw<{ week: string; shipped: number; returned: number }[]>`
-      SELECT to_char(date_trunc('week', o."placedAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS week, sum(ol."quantityShipped")::int AS shipped,
+    prisma.$queryRaw<{ product: string; week: string; shipped: number; returned: number }[]>`
+      SELECT coalesce(p.title, ol.title) AS product,
+             to_char(date_trunc('week', o."placedAt" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS week,
+             sum(ol."quantityShipped")::int AS shipped,
              coalesce(sum((SELECT sum(rl."quantityRequested") FROM "ReturnLine" rl JOIN "Return" r ON r.id = rl."returnId"
                             WHERE rl."orderLineId" = ol.id AND r.status NOT IN ('cancelled', 'rejected'))), 0)::int AS returned
         FROM "OrderLine" ol JOIN "Order" o ON o.id = ol."orderId"
+        LEFT JOIN "ProductVariant" v ON v.id = ol."variantId" LEFT JOIN "Product" p ON p.id = v."productId"
        WHERE o."placedAt" >= ${since} AND ol."quantityShipped" > 0
-       GROUP BY 1 ORDER BY 1`,
+       GROUP BY 1, 2`,
   ])
   const weekKeys: string[] = []
-  const start = startOfIsoWeek(since)
-  for (let t = start.getTime(); t <= now.getTime(); t += 7 * 86_400_000) weekKeys.push(new Date(t).toISOString().slice(0, 10))
+  for (let t = startOfIsoWeek(since).getTime(); t <= now.getTime(); t += 7 * 86_400_000) weekKeys.push(new Date(t).toISOString().slice(0, 10))
   const byWeek = new Map(weekKeys.map((week) => [week, { week } as Record<string, number | string>]))
   for (const row of reasonRows) {
     const point = byWeek.get(row.week)
     if (point) point[row.reason] = (Number(point[row.reason]) || 0) + Number(row.units)
   }
-  const rateByWeek = new Map(weekRows.map((row) => [row.week, row]))
+  const sum = (rows: Array<{ shipped: number; returned: number }>) => rows.reduce((acc, row) => ({ shipped: acc.shipped + row.shipped, returned: acc.returned + row.returned }), { shipped: 0, returned: 0 })
+  const rate = (t: { shipped: number; returned: number }) => (t.shipped > 0 ? round1((100 * t.returned) / t.shipped) : 0)
+  const products = [...groupBy(productWeekRows, (row) => row.product)]
+    .map(([product, rows]) => ({ product, ...sum(rows), rows }))
+    .filter((p) => p.returned > 0)
+    .sort((a, b) => b.returned - a.returned || a.product.localeCompare(b.product))
+  const weekTotals = groupBy(productWeekRows, (row) => row.week)
+  const trend = products.slice(0, TREND_PRODUCTS)
   return {
     since,
-    reasonsByWeek: weekKeys.map((week) => {
-      const rate = rateByWeek.get(week)
-      return { ...byWeek.get(week)!, ratePercent: rate && rate.shipped > 0 ? round1((100 * rate.returned) / rate.shipped) : 0 }
-    }),
+    reasonsByWeek: weekKeys.map((week) => ({ ...byWeek.get(week)!, ratePercent: rate(sum(weekTotals.get(week) ?? [])) })),
     reasons: [...new Set(reasonRows.map((row) => row.reason))],
-    products: productRows.map((row) => ({ product: row.product, shipped: row.shipped, returned: row.returned, ratePercent: round1((100 * row.returned) / row.shipped) })),
+    products: products.slice(0, TOP_PRODUCTS).map(({ product, shipped, returned }) => ({ product, shipped, returned, ratePercent: rate({ shipped, returned }) })),
+    /** One point per week: `{ week, [product]: rate % }` for the five products with most returned units. */
+    productTrend: {
+      products: trend.map((p) => p.product),
+      points: weekKeys.map((week) => {
+        const point: Record<string, number | string | null> = { week }
+        for (const p of trend) {
+          const cell = p.rows.find((row) => row.week === week)
+          point[p.product] = cell && cell.shipped > 0 ? rate(cell) : null
+        }
+        return point
+      }),
+    },
   }
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string) {
+  const out = new Map<string, T[]>()
+  for (const row of rows) {
+    const list = out.get(key(row)) ?? []
+    list.push(row)
+    out.set(key(row), list)
+  }
+  return out
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10

@@ -1,4 +1,4 @@
-import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { REASON_LABELS, RETURN_REASON_CODES } from '#app/models/return-rules.ts'
 
 /**
@@ -60,6 +60,31 @@ export function ProductReturnRateChart({ data }: { data: ProductRate[] }) {
           <Tooltip formatter={(value, _name, item) => [`${String(value)} % (${item.payload.returned} of ${item.payload.shipped} units)`, 'Return rate']} />
           <Bar dataKey="ratePercent" name="Return rate" fill="#1f6feb" isAnimationActive={false} />
         </BarChart>
+      </ResponsiveContainer>
+    </div>
+  )
+}
+
+const TREND_COLOURS = ['#1f6feb', '#c0362c', '#1a7f4b', '#9a5b00', '#6b4fbb']
+
+export type ProductTrend = { products: string[]; points: Array<Record<string, number | string | null>> }
+
+/** Return rate per week for the products with most returns (gaps where nothing of a product shipped that week). */
+export function ProductTrendChart({ data }: { data: ProductTrend }) {
+  if (data.products.length === 0) return <p className="chart-empty muted">No product has returns in this period.</p>
+  return (
+    <div className="chart" role="img" aria-label="Weekly return rate of the products with most returns" data-testid="product-trend-chart">
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={data.points} margin={{ top: 8, right: 16, bottom: 0, left: -8 }}>
+          <CartesianGrid vertical={false} stroke="#dfe2e7" />
+          <XAxis dataKey="week" tickFormatter={weekLabel} tick={AXIS} tickLine={false} axisLine={false} />
+          <YAxis unit="%" tick={AXIS} tickLine={false} axisLine={false} width={48} />
+          <Tooltip labelFormatter={(value) => `Orders placed in the week of ${weekLabel(String(value))}`} formatter={(value) => `${String(value)} %`} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {data.products.map((product, i) => (
+            <Line key={product} dataKey={product} name={product} stroke={TREND_COLOURS[i % TREND_COLOURS.length]} strokeWidth={2} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
+          ))}
+        </LineChart>
       </ResponsiveContainer>
     </div>
   )

@@ -1,14 +1,15 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
-import { ProductReturnRateChart, ReturnReasonsChart, type ReasonWeek } from '#app/components/returns/return-charts.tsx'
+import { ProductReturnRateChart, ProductTrendChart, ReturnReasonsChart, type ReasonWeek } from '#app/components/returns/return-charts.tsx'
 import { getReturnInsights } from '#app/models/return-list.server.ts'
 import { INSIGHT_WEEKS } from '#app/models/return-rules.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 
 /**
  * `/returns/insights`: why customers return things and which products come back most — returned units per week by
- * reason (with the weekly return rate) and the return rate by product, over the last 12 weeks. Aggregated in SQL.
+ * reason (with the weekly return rate), the return rate by product, and its weekly trend for the top five products, over
+ * the last 12 weeks. Aggregated in SQL.
  */
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -18,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function ReturnInsights() {
-  const { reasonsByWeek, reasons, products, since } = useLoaderData<typeof loader>()
+  const { reasonsByWeek, reasons, products, productTrend, since } = useLoaderData<typeof loader>()
   const units = reasonsByWeek.reduce((sum, week) => sum + reasons.reduce((s, r) => s + (Number(week[r]) || 0), 0), 0)
   return (
     <div className="page">
@@ -42,6 +43,11 @@ export default function ReturnInsights() {
         <h2 id="products-title">Return rate by product</h2>
         <p className="muted">Units asked back ÷ units shipped, for orders placed in the period; the ten products with the most returned units.</p>
         <ProductReturnRateChart data={products} />
+      </section>
+      <section className="panel" aria-labelledby="trend-title">
+        <h2 id="trend-title">Return rate by product over time</h2>
+        <p className="muted">The five products with the most returned units: units asked back ÷ units shipped, by the week the order was placed.</p>
+        <ProductTrendChart data={productTrend} />
       </section>
     </div>
   )
