@@ -210,6 +210,18 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     expect(timeline).toContain('Sam Support (support)')
     expect(timeline).toContain('Olga Operations (operations)')
     await page.screenshot({ path: path.join(SCREENS, 'returns-page.png'), fullPage: true })
+    // Nothing sticks out sideways at tablet width (tables scroll inside their panel if they must).
+    await page.setViewportSize({ width: 1024, height: 800 })
+    const overflow = await page.evaluate(() => ({
+      width: document.documentElement.scrollWidth,
+      culprits: [...document.querySelectorAll('body *')]
+        .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 5)
+        .map((node) => `${node.tagName.toLowerCase()}.${node.className}`),
+    }))
+    expect(overflow).toEqual({ width: 1024, culprits: [] })
+    await page.screenshot({ path: path.join(SCREENS, 'returns-page-1024.png'), fullPage: true })
+    await page.setViewportSize({ width: 1280, height: 900 })
 
     // 7. The restock on the SKU's inventory page: on hand +1, and a restock ledger row linked to the return.
     await page.goto(`${app!.url}/inventory/${order.variantId}`)
