@@ -100,12 +100,12 @@ export type NavItem = {
 export const NAV_ITEMS: readonly NavItem[] = [
   { id: 'home', label: 'Home', to: '/', icon: 'home', permission: 'read:dashboard', built: true },
   { id: 'orders', label: 'Orders', to: '/orders', icon: 'orders', permission: 'read:order', built: true },
-  { id: 'inventory', label: 'Inventory', to: '/inventory', icon: 'inventory', permission: 'read:inventory', built: false },
-  { id: 'returns', label: 'Returns', to: '/returns', icon: 'returns', permission: 'read:return', built: false },
-  { id: 'tickets', label: 'Tickets', to: '/tickets', icon: 'tickets', permission: 'read:ticket', built: false },
+  { id: 'inventory', label: 'Inventory', to: '/inventory', icon: 'inventory', permission: 'read:inventory', built: true },
+  { id: 'returns', label: 'Returns', to: '/returns', icon: 'returns', permission: 'read:return', built: true },
+  { id: 'tickets', label: 'Tickets', to: '/tickets', icon: 'tickets', permission: 'read:ticket', built: true },
   { id: 'integrations', label: 'Integrations', to: '/integrations', icon: 'integrations', permission: 'read:integration', built: true },
-  { id: 'live', label: 'Live', to: '/live', icon: 'live', permission: 'read:metric', built: false },
-  { id: 'alerts', label: 'Alerts', to: '/alerts', icon: 'alerts', permission: 'read:alert', built: false },
+  { id: 'live', label: 'Live', to: '/live', icon: 'live', permission: 'read:metric', built: true },
+  { id: 'alerts', label: 'Alerts', to: '/alerts', icon: 'alerts', permission: 'read:alert', built: true },
   { id: 'users', label: 'Users', to: '/admin/users', icon: 'users', permission: 'manage:user', built: true },
   { id: 'sandbox', label: 'Sandbox', to: '/admin/sandbox', icon: 'sandbox', permission: 'manage:sandbox', built: true, devTool: true },
 ]

@@ -49,12 +49,12 @@ describe('sign-in and the shell', () => {
       const console = watchConsole(page)
       await signIn(page, app!.url, demo('admin').email)
       const nav = page.getByRole('navigation', { name: 'Main' })
-      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Orders', 'Integrations', 'Users'])
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Orders', 'Inventory', 'Returns', 'Tickets', 'Integrations', 'Live', 'Alerts', 'Users'])
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'home-admin.png'), fullPage: true })
       await signOut(page)
 
       await signIn(page, app!.url, demo('support').email)
-      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Orders'])
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Home', 'Orders', 'Tickets'])
       const figures = await page.locator('[data-figure]').evaluateAll((items) => items.map((item) => item.getAttribute('data-figure')))
       // Support reads orders and tickets; revenue, returns and stock are other roles' figures.
       expect(figures).toEqual(expect.arrayContaining(['ordersToday', 'openTickets']))
