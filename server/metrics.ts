@@ -59,7 +59,7 @@ export function createRouteResolver(build: Pick<ServerBuild, 'routes'>) {
  * Records every HTTP request of `server` (not Socket.IO's long-polling requests: those are sockets, counted as
  * such). Its listener replaces the server's `request` listeners and calls them itself: an EventEmitter with one
  * listener emits without copying its listener array, so instrumenting costs a closure, a `close` listener and three
- * Map updates per request (series keys are built once per route). bench/instrumentation measures it.
+ * adds to accumulators held per route (no string or Map work once a route was seen). bench/instrumentation measures it.
  */
 export function instrumentHttpServer(server: HttpServer, resolveRoute: (url: string) => string) {
   let inFlight = 0
@@ -67,14 +67,18 @@ export function instrumentHttpServer(server: HttpServer, resolveRoute: (url: str
   if (!recorder.enabled) return () => {}
   const removeSampler = recorder.addSampler(() => recorder.gauge('http_requests_in_flight', inFlight))
   const socketPrefix = `${SOCKET_PATH}/`
-  type Keys = { requests: string; errors: string; duration: string }
-  const keys = new Map<string, Keys>()
-  const keysOf = (route: string) => {
-    let found = keys.get(route)
+  type Series = { requests: { add: () => void }; errors: { add: () => void }; duration: { record: (seconds: number) => void } }
+  const series = new Map<string, Series>()
+  const seriesOf = (route: string) => {
+    let found = series.get(route)
     if (!found) {
       const labels = labelKey({ route })
-      found = { requests: seriesKey('http_requests', labels), errors: seriesKey('http_errors', labels), duration: seriesKey('http_request_duration_seconds', labels) }
-      keys.set(route, found)
+      found = {
+        requests: recorder.counter(seriesKey('http_requests', labels)),
+        errors: recorder.counter(seriesKey('http_errors', labels)),
+        duration: recorder.histogram(seriesKey('http_request_duration_seconds', labels)),
+      }
+      series.set(route, found)
     }
     return found
   }
@@ -87,10 +91,10 @@ export function instrumentHttpServer(server: HttpServer, resolveRoute: (url: str
       inFlight += 1
       res.on('close', () => {
         inFlight -= 1
-        const series = keysOf(resolveRoute(url))
-        recorder.countKey(series.requests)
-        if (res.statusCode >= 500) recorder.countKey(series.errors)
-        recorder.observeKey(series.duration, (performance.now() - started) / 1000)
+        const route = seriesOf(resolveRoute(url))
+        route.requests.add()
+        if (res.statusCode >= 500) route.errors.add()
+        route.duration.record((performance.now() - started) / 1000)
       })
     }
     if (only) only.call(this, req, res)

@@ -83,6 +83,16 @@ export class Histogram {
     return this
   }
 
+  /** Empties the histogram (in place; the recorder reuses one per series). */
+  reset() {
+    this.counts.fill(0)
+    this.count = 0
+    this.sum = 0
+    this.min = null
+    this.max = null
+    return this
+  }
+
   /** Adds `other`'s counts into this histogram (in place). */
   add(other: Histogram) {
     for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!

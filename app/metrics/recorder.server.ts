@@ -22,6 +22,12 @@ export type Recorder = {
   /** Hot paths: the same with a series key built once (`seriesKey(name, labelKey(labels))`), no string work per call. */
   countKey: (key: string, by?: number) => void
   observeKey: (key: string, seconds: number) => void
+  /**
+   * Hottest paths (every HTTP request): the series' accumulator itself, kept across seconds (zeroed when its window
+   * is published), so recording is no Map lookup at all.
+   */
+  counter: (key: string) => { add: (by?: number) => void }
+  histogram: (key: string) => { record: (seconds: number) => void }
   /** Sets a gauge for this second (last value wins within the process). */
   gauge: (name: GaugeName, value: number, labels?: Labels) => void
   /** Called every second just before the window closes (set gauges from here). Returns an unregister function. */
@@ -42,9 +48,24 @@ export type RecorderOptions = {
 
 export function createRecorder(options: RecorderOptions): Recorder {
   const now = options.now ?? Date.now
-  let counters = new Map<string, number>()
+  // Accumulators live across seconds (handles keep pointing at them); a window takes the non-empty ones and zeroes them.
+  type CounterCell = { n: number; add: (by?: number) => void }
+  const counters = new Map<string, CounterCell>()
   let gauges = new Map<string, number>()
-  let histograms = new Map<string, Histogram>()
+  const histograms = new Map<string, Histogram>()
+  const counterCell = (key: string): CounterCell => {
+    let cell = counters.get(key)
+    if (!cell) {
+      const created: CounterCell = { n: 0, add: (by = 1) => void (created.n += by) }
+      counters.set(key, (cell = created))
+    }
+    return cell
+  }
+  const histogramCell = (key: string): Histogram => {
+    let histogram = histograms.get(key)
+    if (!histogram) histograms.set(key, (histogram = new Histogram()))
+    return histogram
+  }
   const samplers = new Set<() => void>()
   // Event-loop delay, sampled every 10 ms by libuv's timer; the window gets the p99 of its second.
   let loop: IntervalHistogram | null = monitorEventLoopDelay({ resolution: 10 })
@@ -67,17 +88,27 @@ export function createRecorder(options: RecorderOptions): Recorder {
         // A sampler that throws loses its value for this second, never the window.
       }
     }
+    const windowCounters: Record<string, number> = {}
+    for (const [key, cell] of counters) {
+      if (cell.n === 0) continue
+      windowCounters[key] = cell.n
+      cell.n = 0
+    }
+    const windowHistograms: WindowJSON['histograms'] = {}
+    for (const [key, histogram] of histograms) {
+      if (histogram.count === 0) continue
+      windowHistograms[key] = histogramToWindow(histogram)
+      histogram.reset()
+    }
     const window: WindowJSON = {
       v: 1,
       process: { id: options.processId, kind: options.kind },
       t,
-      counters: Object.fromEntries(counters),
+      counters: windowCounters,
       gauges: Object.fromEntries(gauges),
-      histograms: Object.fromEntries([...histograms].map(([key, histogram]) => [key, histogramToWindow(histogram)])),
+      histograms: windowHistograms,
     }
-    counters = new Map()
     gauges = new Map()
-    histograms = new Map()
     options.publish(window)
     return window
   }
@@ -106,12 +137,15 @@ export function createRecorder(options: RecorderOptions): Recorder {
       this.observeKey(labels ? seriesKey(name, labelKey(labels)) : name, seconds)
     },
     countKey(key, by = 1) {
-      counters.set(key, (counters.get(key) ?? 0) + by)
+      counterCell(key).n += by
     },
     observeKey(key, seconds) {
-      let histogram = histograms.get(key)
-      if (!histogram) histograms.set(key, (histogram = new Histogram()))
-      histogram.record(seconds > 0 && Number.isFinite(seconds) ? seconds : 0)
+      histogramCell(key).record(seconds > 0 && Number.isFinite(seconds) ? seconds : 0)
+    },
+    counter: counterCell,
+    histogram(key) {
+      const histogram = histogramCell(key)
+      return { record: (seconds: number) => void histogram.record(seconds > 0 && Number.isFinite(seconds) ? seconds : 0) }
     },
     gauge(name, value, labels) {
       if (!Number.isFinite(value)) return
@@ -140,6 +174,8 @@ export const NOOP_RECORDER: Recorder = {
   observe: () => {},
   countKey: () => {},
   observeKey: () => {},
+  counter: () => ({ add: () => {} }),
+  histogram: () => ({ record: () => {} }),
   gauge: () => {},
   addSampler: () => () => {},
   flush: () => null,
