@@ -41,17 +41,19 @@ export function child(file: string, env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  const waiting = new Map<string, Array<(message: Record<string, unknown>) => void>>()
+  const waiting = new Map<string, Array<{ resolve: (message: Record<string, unknown>) => void; reject: (error: Error) => void }>>()
   process_.on('message', (message: Record<string, unknown>) => {
     const queue = waiting.get(String(message.type))
-    queue?.shift()?.(message)
+    queue?.shift()?.resolve(message)
+  })
+  process_.once('exit', (code) => {
+    for (const [type, list] of waiting) for (const { reject } of list.splice(0)) reject(new Error(`${file} exited (${code}) while waiting for ${type}`))
   })
   const next = (type: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const list = waiting.get(type) ?? []
-      list.push(resolve)
+      list.push({ resolve, reject })
       waiting.set(type, list)
-      process_.once('exit', (code) => reject(new Error(`${file} exited (${code}) while waiting for ${type}`)))
     })
   const ask = (message: Record<string, unknown>) => {
     const answer = next(String(message.type))
