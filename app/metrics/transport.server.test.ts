@@ -69,8 +69,15 @@ for (const backend of ['postgres', 'redis'] as const) {
 
       const busy = seconds.filter((second) => second.counters.has('http_requests{route=fixture}'))
       expect(busy.length).toBeGreaterThanOrEqual(3)
-      for (const second of busy) {
-        expect(second.processes.size).toBe(2)
+      // On a loaded machine one process may start (or finish) a second after the other: those edge seconds hold one
+      // process's figures, alone and whole (40 or 10), never a half-merged value.
+      for (const second of busy.filter((candidate) => candidate.processes.size === 1)) {
+        expect(second.gauges.get('processes{kind=web}')).toBe(1)
+        expect([40, 10]).toContain(second.counters.get('http_requests{route=fixture}'))
+      }
+      const both = busy.filter((second) => second.processes.size === 2)
+      expect(both.length).toBeGreaterThanOrEqual(1)
+      for (const second of both) {
         expect(second.gauges.get('processes{kind=web}')).toBe(2)
         expect(second.counters.get('http_requests{route=fixture}')).toBe(50)
         const histogram = second.histograms.get('http_request_duration_seconds{route=fixture}')!
