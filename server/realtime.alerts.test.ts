@@ -19,7 +19,7 @@ async function startNode() {
   const url = await realtime.startNode()
   const listening = () =>
     prisma.$queryRaw<Array<{ n: number }>>`select count(*)::int as n from pg_stat_activity
-      where datname = current_database() and application_name = 'opsdeck-opsdeck_alerts' and state = 'idle' and query like 'LISTEN%'`
+      where datname = current_database() and application_name = 'opsdeck-alert-feed' and state = 'idle' and query like 'LISTEN%'`
   const liveNodes = realtime.nodeCount()
   await expect.poll(async () => (await listening())[0]!.n, { timeout: 5_000, interval: 50 }).toBeGreaterThanOrEqual(liveNodes)
   return url

@@ -1,9 +1,9 @@
-import pg from 'pg'
 import type { Logger } from 'pino'
 import { ALERTS_CHANNEL, countAlertsNeedingAttention } from '#app/models/alert.server.ts'
 import { ALERTS_ROOM, ClientEventSchemas, type AlertsChanged } from '#app/realtime/events.ts'
 import type { OpsDeckServer } from '#app/realtime/io.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
+import { listenToChannels } from '#app/utils/pg-listen.server.ts'
 import { onEvent, type OpsDeckSocket } from './realtime.ts'
 
 /**
@@ -26,12 +26,13 @@ export function registerAlertFeed(io: OpsDeckServer, logger: Logger, options: Al
   const log = logger.child({ component: 'alert-feed' })
   const emit = (signal: Omit<AlertsChanged, 'at'>) => io.local.to(ALERTS_ROOM).emit('alerts.changed', { ...signal, at: new Date().toISOString() })
 
-  const listener = listenToChannel({
+  const listener = listenToChannels({
     databaseUrl: options.databaseUrl ?? getEnv().DATABASE_URL,
-    channel: ALERTS_CHANNEL,
-    reconnectMs: options.reconnectMs ?? 1_000,
+    channels: [ALERTS_CHANNEL],
+    name: 'alert-feed',
+    reconnectMs: options.reconnectMs,
     log,
-    onNotification(payload) {
+    onNotification(_channel, payload) {
       let signal: Omit<AlertsChanged, 'at'>
       try {
         signal = JSON.parse(payload) as Omit<AlertsChanged, 'at'>
@@ -70,76 +71,4 @@ function registerAlertHandlers(socket: OpsDeckSocket, log: Logger) {
     },
     log,
   )
-}
-
-/**
- * One session-level LISTEN connection that reconnects with backoff (1 s doubling to 30 s). NOTE: LISTEN needs a
- * session-level connection (not PgBouncer in transaction mode).
- */
-function listenToChannel(options: {
-  databaseUrl: string
-  channel: string
-  reconnectMs: number
-  log: Logger
-  onNotification: (payload: string) => void
-  onReconnected: () => void
-}): AlertFeed {
-  const { log } = options
-  let client: pg.Client | undefined
-  let closed = false
-  let delay = options.reconnectMs
-  let timer: NodeJS.Timeout | undefined
-  let lostOnce = false
-  let readyResolve: () => void = () => {}
-  let readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-
-  async function connect() {
-    if (closed) return
-    const next = new pg.Client({ connectionString: options.databaseUrl, application_name: `opsdeck-${options.channel}` })
-    client = next
-    next.on('notification', (message) => {
-      if (message.channel === options.channel) options.onNotification(message.payload ?? '')
-    })
-    next.on('error', (error) => {
-      log.warn({ err: error }, `${options.channel} connection error: ${error.message}`)
-      lost(next)
-    })
-    next.on('end', () => lost(next))
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${options.channel}`)
-      delay = options.reconnectMs
-      if (lostOnce) {
-        options.onReconnected()
-        log.info(`${options.channel}: listening again`)
-      }
-      readyResolve()
-    } catch (error) {
-      log.warn({ err: error }, `${options.channel}: could not listen: ${(error as Error).message}`)
-      lost(next)
-    }
-  }
-  function lost(which: pg.Client) {
-    if (closed || client !== which) return
-    client = undefined
-    lostOnce = true
-    readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-    void which.end().catch(() => {})
-    clearTimeout(timer)
-    timer = setTimeout(() => void connect(), delay)
-    timer.unref()
-    delay = Math.min(delay * 2, 30_000)
-  }
-  void connect()
-
-  return {
-    ready: () => readyPromise,
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      const current = client
-      client = undefined
-      await current?.end().catch(() => {})
-    },
-  }
 }

@@ -1,4 +1,3 @@
-import pg from 'pg'
 import type { Logger } from 'pino'
 import { BULK_PROGRESS_CHANNEL, canFollowBulkOperation, getBulkProgress } from '#app/models/bulk-operation.server.ts'
 import { orderListPageSql, parseOrderListQuery } from '#app/models/order-list.server.ts'
@@ -14,6 +13,7 @@ import type { OpsDeckServer } from '#app/realtime/io.server.ts'
 import { Prisma } from '#app/generated/prisma/client.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
+import { listenToChannels } from '#app/utils/pg-listen.server.ts'
 import { onEvent, type OpsDeckSocket } from './realtime.ts'
 
 /**
@@ -111,71 +111,32 @@ export function registerOrderFeed(io: OpsDeckServer, logger: Logger, options: Or
   }
 
   // ── the LISTEN connection, reconnecting with backoff ──────────────────────────────────────────────────────────
-  const databaseUrl = options.databaseUrl ?? getEnv().DATABASE_URL
-  const baseDelay = options.reconnectMs ?? 1_000
-  let client: pg.Client | undefined
-  let closed = false
-  let delay = baseDelay
-  let reconnectTimer: NodeJS.Timeout | undefined
-  let lostOnce = false
-  let readyResolve: () => void = () => {}
-  let readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-
-  async function connect() {
-    if (closed) return
-    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'opsdeck-order-feed' })
-    client = next
-    next.on('notification', (message) => {
-      if (message.channel === ORDER_FEED_CHANNEL) onFeed(message.payload ?? '')
-      else if (message.channel === BULK_PROGRESS_CHANNEL && message.payload) onBulk(message.payload)
-    })
-    next.on('error', (error) => {
-      log.warn({ err: error }, `order feed connection error: ${error.message}`)
-      lost(next)
-    })
-    next.on('end', () => lost(next))
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${ORDER_FEED_CHANNEL}; LISTEN ${BULK_PROGRESS_CHANNEL}`)
-      delay = baseDelay
-      if (lostOnce) {
-        // Whatever changed while we were deaf is unknown: pages refresh what they show.
-        pending.many = true
-        schedule()
-        log.info('order feed listening again')
-      }
-      readyResolve()
-    } catch (error) {
-      log.warn({ err: error }, `order feed could not listen: ${(error as Error).message}`)
-      lost(next)
-    }
-  }
-  function lost(which: pg.Client) {
-    if (closed || client !== which) return
-    client = undefined
-    lostOnce = true
-    readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-    void which.end().catch(() => {})
-    clearTimeout(reconnectTimer)
-    reconnectTimer = setTimeout(() => void connect(), delay)
-    reconnectTimer.unref()
-    delay = Math.min(delay * 2, 30_000)
-  }
-  void connect()
+  const listener = listenToChannels({
+    databaseUrl: options.databaseUrl ?? getEnv().DATABASE_URL,
+    channels: [ORDER_FEED_CHANNEL, BULK_PROGRESS_CHANNEL],
+    name: 'order-feed',
+    reconnectMs: options.reconnectMs,
+    log,
+    onNotification(channel, payload) {
+      if (channel === ORDER_FEED_CHANNEL) onFeed(payload)
+      else if (payload) onBulk(payload)
+    },
+    onReconnected() {
+      // Whatever changed while we were deaf is unknown: pages refresh what they show.
+      pending.many = true
+      schedule()
+    },
+  })
 
   io.on('connection', (socket: OpsDeckSocket) => registerOrderFeedHandlers(socket, log))
 
   return {
-    ready: () => readyPromise,
+    ready: listener.ready,
     async close() {
-      closed = true
-      clearTimeout(reconnectTimer)
       clearTimeout(flushTimer)
       for (const timer of bulkTimers.values()) clearTimeout(timer)
       bulkTimers.clear()
-      const current = client
-      client = undefined
-      await current?.end().catch(() => {})
+      await listener.close()
     },
   }
 }

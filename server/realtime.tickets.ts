@@ -1,4 +1,3 @@
-import pg from 'pg'
 import type { Logger } from 'pino'
 import { autoAssignTickets, ROUND_ROBIN_ROLES } from '#app/models/ticket-actions.server.ts'
 import {
@@ -15,6 +14,7 @@ import {
 } from '#app/realtime/events.ts'
 import type { OpsDeckServer } from '#app/realtime/io.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
+import { listenToChannels } from '#app/utils/pg-listen.server.ts'
 import { onEvent, type OpsDeckSocket } from './realtime.ts'
 
 /**
@@ -98,11 +98,13 @@ export function registerTicketRealtime(io: OpsDeckServer, logger: Logger, option
     }
   }
 
-  const listener = listen({
+  const listener = listenToChannels({
     databaseUrl: options.databaseUrl ?? getEnv().DATABASE_URL,
-    reconnectMs: options.reconnectMs ?? 1_000,
+    channels: [TICKET_FEED_CHANNEL],
+    name: 'ticket-feed',
+    reconnectMs: options.reconnectMs,
     log,
-    onNotification: onFeed,
+    onNotification: (_channel, payload) => onFeed(payload),
     onReconnected() {
       pending.many = true
       schedule()
@@ -116,64 +118,6 @@ export function registerTicketRealtime(io: OpsDeckServer, logger: Logger, option
     async close() {
       clearTimeout(flushTimer)
       await listener.close()
-    },
-  }
-}
-
-/** One session-level LISTEN connection on TICKET_FEED_CHANNEL, reconnecting with backoff (1 s doubling to 30 s). */
-function listen(options: { databaseUrl: string; reconnectMs: number; log: Logger; onNotification: (payload: string) => void; onReconnected: () => void }) {
-  const { log } = options
-  let client: pg.Client | undefined
-  let closed = false
-  let delay = options.reconnectMs
-  let timer: NodeJS.Timeout | undefined
-  let lostOnce = false
-  let readyResolve: () => void = () => {}
-  let readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-
-  async function connect() {
-    if (closed) return
-    const next = new pg.Client({ connectionString: options.databaseUrl, application_name: 'opsdeck-ticket-feed' })
-    client = next
-    next.on('notification', (message) => {
-      if (message.channel === TICKET_FEED_CHANNEL) options.onNotification(message.payload ?? '')
-    })
-    next.on('error', (error) => {
-      log.warn({ err: error }, `ticket feed connection error: ${error.message}`)
-      lost(next)
-    })
-    next.on('end', () => lost(next))
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${TICKET_FEED_CHANNEL}`)
-      delay = options.reconnectMs
-      if (lostOnce) options.onReconnected()
-      readyResolve()
-    } catch (error) {
-      log.warn({ err: error }, `ticket feed could not listen: ${(error as Error).message}`)
-      lost(next)
-    }
-  }
-  function lost(which: pg.Client) {
-    if (closed || client !== which) return
-    client = undefined
-    lostOnce = true
-    readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-    void which.end().catch(() => {})
-    clearTimeout(timer)
-    timer = setTimeout(() => void connect(), delay)
-    timer.unref()
-    delay = Math.min(delay * 2, 30_000)
-  }
-  void connect()
-  return {
-    ready: () => readyPromise,
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      const current = client
-      client = undefined
-      await current?.end().catch(() => {})
     },
   }
 }

@@ -1,8 +1,8 @@
-import pg from 'pg'
 import type { Logger } from 'pino'
 import { recordRoom, roleRoom, type SlaSignal } from '#app/realtime/events.ts'
 import type { OpsDeckServer } from '#app/realtime/io.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
+import { listenToChannels } from '#app/utils/pg-listen.server.ts'
 import { ENTITIES, hasPermission, ROLES, type Entity } from '#app/utils/permissions.ts'
 import { SLA_SIGNAL_CHANNEL, type SlaSignalPayload } from './clock.server.ts'
 
@@ -29,8 +29,6 @@ export function roomsForSlaSignal(signal: Pick<SlaSignal, 'subjectType' | 'ticke
 
 export function registerSlaSignals(io: OpsDeckServer, logger: Logger, options: { databaseUrl?: string; reconnectMs?: number } = {}): SlaSignals {
   const log = logger.child({ component: 'sla-signals' })
-  const databaseUrl = options.databaseUrl ?? getEnv().DATABASE_URL
-  const baseDelay = options.reconnectMs ?? 1_000
 
   function forward(raw: string) {
     let payload: SlaSignalPayload
@@ -53,56 +51,15 @@ export function registerSlaSignals(io: OpsDeckServer, logger: Logger, options: {
     io.local.to(rooms).emit(signal.kind === 'warning' ? 'sla.warning' : 'sla.breached', signal)
   }
 
-  let client: pg.Client | undefined
-  let closed = false
-  let delay = baseDelay
-  let timer: NodeJS.Timeout | undefined
-  let readyResolve: () => void = () => {}
-  let readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-
-  async function connect() {
-    if (closed) return
-    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'opsdeck-sla-signals' })
-    client = next
-    next.on('notification', (message) => {
-      if (message.channel === SLA_SIGNAL_CHANNEL && message.payload) forward(message.payload)
-    })
-    next.on('error', (error) => {
-      log.warn({ err: error }, `sla signals connection error: ${error.message}`)
-      lost(next)
-    })
-    next.on('end', () => lost(next))
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${SLA_SIGNAL_CHANNEL}`)
-      delay = baseDelay
-      readyResolve()
-    } catch (error) {
-      log.warn({ err: error }, `sla signals could not listen: ${(error as Error).message}`)
-      lost(next)
-    }
-  }
   // Signals missed while deaf are not replayed: the breach is on the row, and pages show it on their next load.
-  function lost(which: pg.Client) {
-    if (closed || client !== which) return
-    client = undefined
-    readyPromise = new Promise<void>((resolve) => (readyResolve = resolve))
-    void which.end().catch(() => {})
-    clearTimeout(timer)
-    timer = setTimeout(() => void connect(), delay)
-    timer.unref()
-    delay = Math.min(delay * 2, 30_000)
-  }
-  void connect()
-
-  return {
-    ready: () => readyPromise,
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      const current = client
-      client = undefined
-      await current?.end().catch(() => {})
+  return listenToChannels({
+    databaseUrl: options.databaseUrl ?? getEnv().DATABASE_URL,
+    channels: [SLA_SIGNAL_CHANNEL],
+    name: 'sla-signals',
+    reconnectMs: options.reconnectMs,
+    log,
+    onNotification: (_channel, payload) => {
+      if (payload) forward(payload)
     },
-  }
+  })
 }
