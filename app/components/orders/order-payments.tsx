@@ -5,7 +5,7 @@ import type { OrderCaseFile } from '#app/models/order-detail.server.ts'
 import { HOLD_REASON_MAX_LENGTH } from '#app/models/order-rules.ts'
 import { ActionDisclosure, FormError, OrderForm, useBusy, useOrderActionData } from './order-form.tsx'
 import { humanize, RecordStatusBadge } from './order-status-badges.tsx'
-import { formatMoney } from '#app/utils/money.ts'
+import { currencyDigits, formatMoney } from '#app/utils/money.ts'
 
 type File = SerializeFrom<OrderCaseFile>
 
@@ -138,16 +138,6 @@ export function OrderPayments({
         </div>
       ) : null}
     </section>
-  )
-}
-
-/** Major units as the person types them ("12.50"), at most the currency's decimals. */
-export function currencyDigits(currency: string) {
-  return (
-    new Intl.NumberFormat('en-GB', {
-      style: 'currency',
-      currency,
-    }).resolvedOptions().maximumFractionDigits ?? 2
   )
 }
 

@@ -1,7 +1,7 @@
 import type { SerializeFrom } from '@remix-run/node'
 import { useState } from 'react'
 import { ActionDisclosure, FormError, OrderForm, useBusy, useOrderActionData } from '#app/components/orders/order-form.tsx'
-import { currencyDigits } from '#app/components/orders/order-payments.tsx'
+import { currencyDigits } from '#app/utils/money.ts'
 import { Field } from '#app/components/ui/field.tsx'
 import type { ReturnPage } from '#app/models/return-detail.server.ts'
 import { RETURN_REASON_MAX_LENGTH, type ReturnActionState } from '#app/models/return-rules.ts'

@@ -5,7 +5,8 @@ import { prisma } from '#app/utils/db.server.ts'
 import type { Role } from '#app/utils/permissions.ts'
 import { commitSessionCookie, createSession } from '#app/utils/session.server.ts'
 import { createOrder } from '#test/factories/orders.ts'
-import { action, loader, toMinorUnits } from './route.tsx'
+import { toMinorUnits } from '#app/utils/money.ts'
+import { action, loader } from './route.tsx'
 
 /** The order page's loader and action against the real database: offered actions, refusals and their statuses. */
 

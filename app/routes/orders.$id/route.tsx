@@ -8,7 +8,7 @@ import { OrderHeaderActions } from '#app/components/orders/order-header-actions.
 import { OrderLines } from '#app/components/orders/order-lines.tsx'
 import { OrderLiveChanges } from '#app/components/orders/order-live-changes.tsx'
 import { OrderNotes } from '#app/components/orders/order-notes.tsx'
-import { currencyDigits, OrderPayments } from '#app/components/orders/order-payments.tsx'
+import { OrderPayments } from '#app/components/orders/order-payments.tsx'
 import { OrderPresence } from '#app/components/orders/order-presence.tsx'
 import { OrderAddresses, OrderAssignment, OrderCustomer, OrderLinkedRecords, OrderSyncPanel } from '#app/components/orders/order-side-panels.tsx'
 import { FulfillmentStatusBadge, humanize, OrderStatusBadge, PaymentStatusBadge } from '#app/components/orders/order-status-badges.tsx'
@@ -35,6 +35,7 @@ import { getOrderCaseFile, getOrderCurrency, listOrderAssignees } from '#app/mod
 import { ACTION_ROLES, HOLD_REASON_MAX_LENGTH, legalActions, ORDER_NOTE_MAX_LENGTH, ORDER_TAG_MAX_LENGTH, type OrderAction } from '#app/models/order-rules.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta, invariantResponse, type ErrorBody } from '#app/utils/http.server.ts'
+import { toMinorUnits } from '#app/utils/money.ts'
 import { hasPermission } from '#app/utils/permissions.ts'
 import { redirectWithToast } from '#app/utils/toast.server.ts'
 import orderPageStylesHref from './order-page.css'
@@ -272,18 +273,6 @@ async function orderCurrency(orderId: string) {
   const currency = await getOrderCurrency(orderId)
   invariantResponse(currency, 'This order no longer exists.', { status: 404 })
   return currency
-}
-
-/** "12.5" → 1250 for GBP; a message when it is not an amount in this currency. */
-export function toMinorUnits(text: string, currency: string): number | string {
-  const digits = currencyDigits(currency)
-  const pattern = digits === 0 ? /^\d{1,10}$/ : new RegExp(`^\\d{1,10}(\\.\\d{1,${digits}})?$`)
-  const normalised = text.replace(/[\s,]/g, '')
-  if (!pattern.test(normalised)) return digits === 0 ? `Enter a whole amount in ${currency}` : `Enter an amount like 12.50 (at most ${digits} decimals)`
-  const [whole, fraction = ''] = normalised.split('.')
-  const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0')
-  if (minor < 1) return 'Enter an amount above zero'
-  return minor
 }
 
 export default function OrderPage() {

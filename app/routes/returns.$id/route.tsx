@@ -3,7 +3,6 @@ import { Link, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/r
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { ActionDisclosure, useOrderActionData, type OrderActionData } from '#app/components/orders/order-form.tsx'
-import { currencyDigits } from '#app/components/orders/order-payments.tsx'
 import { humanize, OrderStatusBadge, RecordStatusBadge } from '#app/components/orders/order-status-badges.tsx'
 import { OrderTimeline } from '#app/components/orders/order-timeline.tsx'
 import { ReturnStatusBadge, SlaBadge } from '#app/components/returns/return-badges.tsx'
@@ -29,7 +28,7 @@ import {
 } from '#app/models/return.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta, invariantResponse, type ErrorBody } from '#app/utils/http.server.ts'
-import { formatMoney } from '#app/utils/money.ts'
+import { formatMoney, toMinorUnits } from '#app/utils/money.ts'
 import { redirectWithToast } from '#app/utils/toast.server.ts'
 import orderPageStylesHref from '../orders.$id/order-page.css'
 
@@ -157,7 +156,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         invariantResponse(page, 'This return no longer exists.', { status: 404 })
         const currency = page.ret.order.currency
         if (input.resolution === 'refund' || input.resolution === 'store_credit') {
-          const amount = parseAmount(input.amount ?? '', currency)
+          const amount = toMinorUnits(input.amount ?? '', currency)
           if (typeof amount === 'string') return json<OrderActionData>({ intent, fieldErrors: { amount } }, { status: 400 })
           if (input.resolution === 'refund') {
             const result = await resolveReturn(returnId, { resolution: 'refund', amount, reason: input.reason }, ctx)
@@ -187,17 +186,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (error instanceof ReturnNotFoundError) throw json<ErrorBody>({ message: 'This return no longer exists.' }, { status: 404 })
     throw error
   }
-}
-
-/** "12.5" → 1250 for GBP; a message when it is not an amount in this currency. */
-function parseAmount(text: string, currency: string): number | string {
-  const digits = currencyDigits(currency)
-  const normalised = text.replace(/[\s,]/g, '')
-  const pattern = digits === 0 ? /^\d{1,10}$/ : new RegExp(`^\\d{1,10}(\\.\\d{1,${digits}})?$`)
-  if (!pattern.test(normalised)) return digits === 0 ? `Enter a whole amount in ${currency}` : `Enter an amount like 12.50 (at most ${digits} decimals)`
-  const [whole, fraction = ''] = normalised.split('.')
-  const minor = Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0')
-  return minor < 1 ? 'Enter an amount above zero' : minor
 }
 
 export default function ReturnPage() {
