@@ -1,7 +1,7 @@
-import { Form, Link, NavLink, useLocation } from '@remix-run/react'
-import { useEffect, useRef } from 'react'
+import { Form, Link, NavLink } from '@remix-run/react'
 import type { NavItem, Role } from '#app/utils/permissions.ts'
 import { Icon } from './icons.tsx'
+import { useDismissableDetails } from './use-dismissable-details.ts'
 
 /** What the shell needs of a nav item (the root loader sends no more). */
 export type ShellNavItem = Pick<NavItem, 'id' | 'label' | 'to' | 'icon'>
@@ -76,32 +76,7 @@ export function AppShell({
  * and on navigation. Not an ARIA `menu` (that role promises arrow-key handling a two-item list does not need).
  */
 function UserMenu({ user }: { user: ShellUser }) {
-  const ref = useRef<HTMLDetailsElement>(null)
-  const location = useLocation()
-
-  useEffect(() => {
-    if (ref.current) ref.current.open = false
-  }, [location.key])
-
-  useEffect(() => {
-    const details = ref.current
-    if (!details) return
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && details.open) {
-        details.open = false
-        details.querySelector('summary')?.focus()
-      }
-    }
-    const onClick = (event: MouseEvent) => {
-      if (details.open && !details.contains(event.target as Node)) details.open = false
-    }
-    document.addEventListener('keydown', onKey)
-    document.addEventListener('click', onClick)
-    return () => {
-      document.removeEventListener('keydown', onKey)
-      document.removeEventListener('click', onClick)
-    }
-  }, [])
+  const ref = useDismissableDetails()
 
   return (
     <details className="user-menu" ref={ref}>

@@ -1,7 +1,8 @@
-import { Link, useFetcher, useLocation } from '@remix-run/react'
-import { useCallback, useEffect, useRef } from 'react'
+import { Link, useFetcher } from '@remix-run/react'
+import { useCallback, useEffect } from 'react'
 import { Icon } from '#app/components/icons.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
+import { useDismissableDetails } from '#app/components/use-dismissable-details.ts'
 import type { loader as openAlertsLoader } from '#app/routes/alerts.open.tsx'
 import { hasPermission, type Role } from '#app/utils/permissions.ts'
 import { AlertActions } from './alert-actions.tsx'
@@ -22,8 +23,7 @@ export function NotificationCenter({ role }: { role: Role }) {
 
 function Center() {
   const fetcher = useFetcher<typeof openAlertsLoader>()
-  const ref = useRef<HTMLDetailsElement>(null)
-  const location = useLocation()
+  const ref = useDismissableDetails()
   const load = fetcher.load
   const reload = useCallback(() => load(ALERTS_OPEN_PATH), [load])
 
@@ -32,28 +32,6 @@ function Center() {
     reload()
   }, [reload])
 
-  useEffect(() => {
-    if (ref.current) ref.current.open = false
-  }, [location.key])
-  useEffect(() => {
-    const details = ref.current
-    if (!details) return
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && details.open) {
-        details.open = false
-        details.querySelector('summary')?.focus()
-      }
-    }
-    const onClick = (event: MouseEvent) => {
-      if (details.open && !details.contains(event.target as Node)) details.open = false
-    }
-    document.addEventListener('keydown', onKey)
-    document.addEventListener('click', onClick)
-    return () => {
-      document.removeEventListener('keydown', onKey)
-      document.removeEventListener('click', onClick)
-    }
-  }, [])
 
   const data = fetcher.data
   const count = data?.needingAttention ?? 0
