@@ -15,7 +15,7 @@ test('a best-selling SKU that runs out fires its alert; restocking resolves it; 
   const t0 = new Date()
   const placedAt = new Date(t0.getTime() - 24 * 3600_000)
   // Three units of the first variant, one of the second (createStockedOrder's quantities).
-  const stocked = await createStockedOrder(prisma, { lineCount: 2, spare: 5, now: placedAt, scenario: { status: 'confirmed' } })
+  const stocked = await createStockedOrder(prisma, { lineCount: 2, spare: 5, now: placedAt, placedAt, scenario: { status: 'confirmed' } })
   const [best, second] = stocked.variants
   const minute = (n: number) => new Date(Math.floor(t0.getTime() / 60_000) * 60_000 + n * 60_000)
   forgetTopSkus()
