@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq'
 import { z } from 'zod'
+import { getEnv } from '#app/utils/env.server.ts'
 import { createQueue } from './connection.server.ts'
 
 /**
@@ -11,12 +12,6 @@ import { createQueue } from './connection.server.ts'
  */
 export const ALERTS_QUEUE = 'alerts'
 export const ALERTS_EVALUATION_SCHEDULER_ID = 'alerts:evaluate'
-/**
- * Rules read complete minutes of rollups; evaluating every 10 s announces a breach within ~10 s of its minute
- * closing without re-reading the same minute more than six times.
- */
-export const ALERTS_EVALUATION_EVERY_MS = 10_000
-
 export const AlertsJobSchemas = {
   evaluate: z.object({}).strict(),
 } as const
@@ -36,8 +31,14 @@ export function parseAlertsJob(name: string, data: unknown): { name: AlertsJobNa
   return { name: name as AlertsJobName, data: result.data }
 }
 
-/** Registers (idempotently, from every worker process) the evaluation schedule. */
-export async function scheduleAlertJobs(everyMs = ALERTS_EVALUATION_EVERY_MS) {
+/**
+ * Registers (idempotently, from every worker process) the evaluation schedule: every ALERTS_EVALUATION_SECONDS
+ * (default 10 s: rules read complete minutes, so a breach is announced within ~10 s of its minute closing without
+ * re-reading the same minute more than six times). `upsertJobScheduler` replaces the interval of an existing
+ * scheduler, so a restart with a new value takes effect; NOTE: workers started with different values overwrite each
+ * other (the last to start wins) — give every worker the same configuration.
+ */
+export async function scheduleAlertJobs(everyMs = getEnv().ALERTS_EVALUATION_SECONDS * 1000) {
   await getAlertsQueue().upsertJobScheduler(
     ALERTS_EVALUATION_SCHEDULER_ID,
     { every: everyMs },

@@ -123,6 +123,17 @@ const EnvFields = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   /** Minute rollups (MetricRollup) older than this many days are deleted by the worker, hourly. */
   METRICS_RETENTION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(3650).default(30),
+  /**
+   * How often the worker evaluates every enabled alert rule (app/queues/alerts.server.ts). Rules read complete minutes
+   * of rollups, so a tick more often than a few seconds re-reads the same minute for nothing, and one rarer than a
+   * minute delays every alert by up to that long.
+   */
+  ALERTS_EVALUATION_SECONDS: z.coerce
+    .number({ message: 'must be a whole number of seconds between 1 and 300' })
+    .int('must be a whole number of seconds between 1 and 300')
+    .min(1, 'must be a whole number of seconds between 1 and 300')
+    .max(300, 'must be a whole number of seconds between 1 and 300')
+    .default(10),
 
 })
 
