@@ -402,3 +402,34 @@ function refusal(current: { status: AlertStatus; version: number } | null, expec
   if (current.version !== expectedVersion) return { ok: false, reason: 'stale', message: 'The alert changed since you loaded it; reload and try again.' }
   return { ok: false, reason: 'already-acknowledged', message: 'The alert is already acknowledged.' }
 }
+
+// ─── Alerts raised by events ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Fires `ruleId`'s alert for `fingerprint` from an event rather than a metric (an SLA warning or breach:
+ * app/models/sla/sla-alerts.server.ts), or refreshes the open one: the same partial unique index as evaluation, so a
+ * repeated event de-duplicates. Inside a transaction the notification center hears of it on commit. Evaluation
+ * leaves such alerts alone (their rule's metric has no rollups, and no data holds an alert's state).
+ */
+export async function raiseAlert(db: Db, input: { ruleId: string; fingerprint: string; value: number; message: string; now: Date }) {
+  const rows = await db.$queryRaw<Array<{ id: string; inserted: boolean }>>`
+    INSERT INTO "Alert" ("id", "ruleId", "fingerprint", "status", "value", "message", "firedAt", "createdAt", "updatedAt", "version")
+    VALUES (${randomUUID()}, ${input.ruleId}, ${input.fingerprint}, 'firing'::"AlertStatus", ${input.value}, ${input.message}, ${input.now}, ${input.now}, ${input.now}, 1)
+    ON CONFLICT ("ruleId", "fingerprint") WHERE "status" <> 'resolved'::"AlertStatus"
+    DO UPDATE SET "value" = EXCLUDED."value", "message" = EXCLUDED."message", "updatedAt" = EXCLUDED."updatedAt"
+    RETURNING "id", (xmax = 0) AS "inserted"`
+  const row = rows[0]!
+  if (row.inserted) await notifyAlertsChanged(db, 'fired', [row.id])
+  return row
+}
+
+/** Resolves the open alerts of `ruleIds` for `fingerprint` (the event's condition ended); returns their ids. */
+export async function resolveAlertsFor(db: Db, input: { ruleIds: string[]; fingerprint: string; now: Date }) {
+  if (input.ruleIds.length === 0) return []
+  const rows = await db.alert.findMany({ where: { ruleId: { in: input.ruleIds }, fingerprint: input.fingerprint, status: { not: 'resolved' } }, select: { id: true } })
+  if (rows.length === 0) return []
+  const ids = rows.map((row) => row.id)
+  await db.alert.updateMany({ where: { id: { in: ids }, status: { not: 'resolved' } }, data: { status: 'resolved', resolvedAt: input.now, version: { increment: 1 } } })
+  await notifyAlertsChanged(db, 'resolved', ids)
+  return ids
+}
