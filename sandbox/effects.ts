@@ -5,7 +5,7 @@ import { z } from 'zod'
  * test reads it to prove that no capture, refund, label, adjustment or reply happened twice.
  */
 
-export const EFFECT_KINDS = ['capture', 'refund', 'authorize', 'shipment', 'return_label', 'adjustment', 'reply'] as const
+export const EFFECT_KINDS = ['capture', 'refund', 'void', 'authorize', 'shipment', 'return_label', 'adjustment', 'reply'] as const
 export type EffectKind = (typeof EFFECT_KINDS)[number]
 
 export type Effect = { seq: number; provider: string; kind: EffectKind; reference: string; idempotencyKey: string; at: string }

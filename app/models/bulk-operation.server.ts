@@ -296,10 +296,13 @@ export type BulkOperationToRun = {
 
 /**
  * Marks the operation running (first start or a retry) and returns what the job needs, or null when there is nothing
- * to do (finished, cancelled, deleted).
+ * to do (finished, cancelled, deleted, or not an orders operation: other areas' kinds are run by their own code).
  */
 export async function startBulkOperation(id: string): Promise<BulkOperationToRun | null> {
-  const { count } = await prisma.bulkOperation.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { status: 'running', error: null } })
+  const { count } = await prisma.bulkOperation.updateMany({
+    where: { id, area: 'orders', kind: { in: [...BULK_KINDS] }, status: { in: ['queued', 'running'] } },
+    data: { status: 'running', error: null },
+  })
   if (count === 0) return null
   await prisma.bulkOperation.updateMany({ where: { id, startedAt: null }, data: { startedAt: new Date() } })
   const row = await prisma.bulkOperation.findUniqueOrThrow({
@@ -309,7 +312,7 @@ export async function startBulkOperation(id: string): Promise<BulkOperationToRun
   await notifyBulkProgress(prisma, id)
   return {
     id: row.id,
-    kind: row.kind,
+    kind: row.kind as BulkKind, // one of BULK_KINDS: the claim above matched only those
     actor: row.actor && !row.actor.disabledAt ? { id: row.actor.id, role: row.actor.role } : null,
     selection: row.selection as BulkSelection,
     params: row.params,

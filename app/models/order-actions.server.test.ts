@@ -222,6 +222,41 @@ describe('cancel', () => {
   })
 })
 
+describe('cancel voids uncaptured authorizations', () => {
+  test('an authorized payment gets one payments.void outbox row with a deterministic key, in the cancel itself', async () => {
+    const graph = await createStockedOrder(prisma, { status: 'confirmed', paymentStatus: 'authorized' })
+    const payment = graph.payments[0]!
+    const result = await cancelOrder(graph.order.id, { reason: 'Fraud check failed' }, ops())
+    expect(result).toMatchObject({ status: 'cancelled', voidRequested: 1 })
+    const rows = await prisma.outboxMessage.findMany({ where: { topic: 'payments.void', payload: { equals: { paymentId: payment.id } } } })
+    expect(rows).toEqual([expect.objectContaining({ idempotencyKey: `payments.void:${payment.id}`, status: 'pending' })])
+    expect((await auditOf(graph.order.id)).at(-1)).toMatchObject({
+      action: 'cancel:order',
+      after: { status: 'cancelled', voidRequested: [{ paymentId: payment.id, amount: payment.amount, currency: payment.currency }] },
+    })
+    // The provider's answer (stored by the effect) is what moves the payment: the cancel itself leaves it authorized.
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: payment.id }, select: { status: true } })).toEqual({ status: 'authorized' })
+  })
+
+  test('captured, already voided and other providers\' payments are not voided; the key is per payment, so asking again adds nothing', async () => {
+    const paid = await createStockedOrder(prisma, { status: 'confirmed', paymentStatus: 'paid' })
+    expect(await cancelOrder(paid.order.id, { reason: 'Customer changed their mind' }, ops())).toMatchObject({ voidRequested: 0 })
+    expect(await prisma.outboxMessage.count({ where: { topic: 'payments.void', idempotencyKey: `payments.void:${paid.payments[0]!.id}` } })).toBe(0)
+    expect((await auditOf(paid.order.id)).at(-1)!.after).not.toHaveProperty('voidRequested')
+
+    const mixed = await createStockedOrder(prisma, { status: 'confirmed', paymentStatus: 'authorized' })
+    const gateway = mixed.payments[0]!
+    const other = await prisma.payment.create({
+      data: { orderId: mixed.order.id, provider: 'manual', externalId: `manual-${gateway.id}`, status: 'authorized', amount: 100, currency: gateway.currency },
+    })
+    // The same effect already asked (e.g. an earlier attempt): the row is reused, not doubled.
+    await prisma.outboxMessage.create({ data: { topic: 'payments.void', payload: { paymentId: gateway.id }, idempotencyKey: `payments.void:${gateway.id}`, status: 'sent' } })
+    expect(await cancelOrder(mixed.order.id, { reason: 'Duplicate order' }, ops())).toMatchObject({ voidRequested: 1 })
+    expect(await prisma.outboxMessage.count({ where: { idempotencyKey: `payments.void:${gateway.id}` } })).toBe(1)
+    expect(await prisma.outboxMessage.count({ where: { idempotencyKey: `payments.void:${other.id}` } })).toBe(0)
+  })
+})
+
 describe('cancel while a carrier label is requested', () => {
   test('a waiting request does not block the cancel; one being bought right now does', async () => {
     const waiting = await createStockedOrder(prisma, { status: 'confirmed', paymentStatus: 'paid' })

@@ -6,7 +6,7 @@ import { rederiveOrderFulfillmentStatus } from './fulfillment.server.ts'
 import { ACTION_ROLES, HOLD_REASON_MAX_LENGTH, normalizeTag, ORDER_NOTE_MAX_LENGTH, ORDER_TAG_MAX_LENGTH, ORDER_TAGS_MAX, refusalReason, releasedStatus, type OrderAction, type OrderUnits } from './order-rules.ts'
 import { commitOrderStock, OutOfStockError, releaseOrderStock, reserveOrderStock } from './inventory.server.ts'
 import { addOutboxMessage, dispatchOutbox } from './outbox.server.ts'
-import { rederiveOrderPaymentStatus } from './payment.server.ts'
+import { rederiveOrderPaymentStatus, requestAuthorizationVoids } from './payment.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
 
 /**
@@ -226,11 +226,13 @@ export async function releaseOrder(orderId: string, ctx: Ctx) {
  * Any live state → cancelled while nothing has shipped. Packed parcels without a carrier label are cancelled and their
  * units unpacked; every line's remaining units are cancelled (fulfilled 0, cancelled = ordered); open reservations
  * are released (InventoryLevel.reserved −= quantity, one `release` ledger entry each). A parcel with a carrier label
- * refuses the cancel (it may be on its way). Payments are not touched: refunding is a separate action.
+ * refuses the cancel (it may be on its way). Every payment-gateway authorization nothing was captured from is voided
+ * (an outbox `payments.void` effect per payment, key `payments.void:<paymentId>`, in the same transaction: the hold
+ * on the customer's card is released). Captured money is not touched: refunding is a separate action.
  */
 export async function cancelOrder(orderId: string, input: { reason: string }, ctx: Ctx) {
   const reason = requireReason(input.reason, 'cancellation', 'cancel')
-  return runOrderAction<{ releasedUnits: number }>('cancel', orderId, ctx, async (tx, order) => {
+  return runOrderAction<{ releasedUnits: number; voidRequested: number }>('cancel', orderId, ctx, async (tx, order) => {
     const parcels = await tx.$queryRaw<Parcel[]>`
       select f.id, f."externalId", f."trackingNumber",
              (select o.status::text from "OutboxMessage" o where o."idempotencyKey" = ${'carrier.create-shipment:'} || f.id) as "labelRequest"
@@ -257,11 +259,18 @@ export async function cancelOrder(orderId: string, input: { reason: string }, ct
       update "OrderLine" set "quantityFulfilled" = 0, "quantityCancelled" = "quantityOrdered", version = version + 1, "updatedAt" = now()
       where "orderId" = ${orderId}`
     const releasedUnits = await releaseOrderStock(tx, { orderId, actorId: ctx.actor.id, reason: `Order ${await orderNumber(tx, orderId)} cancelled` })
+    const voids = await requestAuthorizationVoids(tx, orderId)
     return {
       data: { status: 'cancelled', cancelledAt: new Date(), cancelReason: reason },
-      after: { reason, cancelledParcels: parcels.map((p) => p.id), releasedUnits },
+      after: {
+        reason,
+        cancelledParcels: parcels.map((p) => p.id),
+        releasedUnits,
+        ...(voids.payments.length ? { voidRequested: voids.payments.map((payment) => ({ paymentId: payment.id, amount: payment.amount, currency: payment.currency })) } : {}),
+      },
+      outboxIds: voids.outboxIds,
       rederive: true,
-      extra: { releasedUnits },
+      extra: { releasedUnits, voidRequested: voids.payments.length },
     }
   })
 }

@@ -15,6 +15,7 @@ import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
 export type OutboxTopic =
   | 'payments.capture'
   | 'payments.refund'
+  | 'payments.void'
   | 'carrier.create-shipment'
   | 'carrier.return-label'
   | 'warehouse.adjust'

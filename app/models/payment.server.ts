@@ -1,6 +1,7 @@
 import type { PaymentStatus } from '#app/generated/prisma/enums.ts'
 import type { Prisma } from '#app/utils/db.server.ts'
 import { derivePaymentStatus } from './order-status.ts'
+import { addOutboxMessage } from './outbox.server.ts'
 
 /**
  * Payments and refunds as the payment provider reports them, and the order's derived `paymentStatus` that follows
@@ -177,12 +178,46 @@ export async function rederiveOrderPaymentStatus(tx: Prisma.TransactionClient, o
   return paymentStatus
 }
 
-/** What the capture effect needs to call the provider. */
-export async function getPaymentForCapture(tx: Prisma.TransactionClient, paymentId: string) {
+/** What the capture and void effects need to call the provider (the void sends the order's cancel reason). */
+export async function getPaymentForEffect(tx: Prisma.TransactionClient, paymentId: string) {
   return tx.payment.findUnique({
     where: { id: paymentId },
-    select: { id: true, orderId: true, provider: true, externalId: true, status: true, amount: true, capturedAmount: true, currency: true },
+    select: {
+      id: true,
+      orderId: true,
+      provider: true,
+      externalId: true,
+      status: true,
+      amount: true,
+      capturedAmount: true,
+      currency: true,
+      order: { select: { cancelReason: true } },
+    },
   })
+}
+
+/** Payment.provider of the payment gateway's payments (the `payments` integration; workers/integrations/payments). */
+export const GATEWAY_PROVIDER = 'payments'
+
+/** The void of one authorization is one business effect: its outbox key is the payment's, whoever cancels, however often. */
+export const paymentVoidKey = (paymentId: string) => `payments.void:${paymentId}`
+
+/**
+ * Inside a cancel (order row locked): an outbox `payments.void` row for every gateway authorization of the order that
+ * nothing was captured from. Captured money is not touched: giving it back is a refund, a separate decision. Returns
+ * the voided payments (for the audit entry) and the outbox ids to dispatch after the commit.
+ */
+export async function requestAuthorizationVoids(tx: Prisma.TransactionClient, orderId: string) {
+  const payments = await tx.payment.findMany({
+    where: { orderId, provider: GATEWAY_PROVIDER, status: 'authorized', capturedAmount: 0 },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    select: { id: true, amount: true, currency: true },
+  })
+  const outboxIds: bigint[] = []
+  for (const payment of payments) {
+    outboxIds.push(await addOutboxMessage(tx, { topic: 'payments.void', payload: { paymentId: payment.id }, idempotencyKey: paymentVoidKey(payment.id) }))
+  }
+  return { payments, outboxIds }
 }
 
 /** What the refund effect needs to call the provider. */

@@ -91,6 +91,37 @@ test('cancelling an order voids its uncaptured authorization', async () => {
   expect((await (await api.get(`/payments/payments/${order.payment_id}`)).json()).status).toBe('voided')
 })
 
+test('void releases an uncaptured authorization once; a replay answers the same; a captured payment cannot be voided', async () => {
+  const payment = await authorize(7_000)
+  const key = `void-${payment.id}`
+  const voided = await api.post(`/payments/payments/${payment.id}/void`, { reference: `ref-${payment.id}`, reason: 'order cancelled' }, key)
+  expect(voided.status).toBe(200)
+  const body = await voided.json()
+  expect(body).toMatchObject({ id: payment.id, status: 'voided', captured_amount: 0 })
+  expect(body.updated_at >= payment.updated_at).toBe(true)
+
+  // The same request again (a retried job): the stored answer, replayed, and no second effect.
+  const replay = await api.post(`/payments/payments/${payment.id}/void`, { reference: `ref-${payment.id}`, reason: 'order cancelled' }, key)
+  expect(replay.status).toBe(200)
+  expect(replay.headers.get('idempotent-replayed')).toBe('true')
+  // A voided authorization can no longer be captured.
+  const capture = await api.post(`/payments/payments/${payment.id}/capture`, { reference: `cap-${payment.id}` }, `cap-${payment.id}`)
+  expect(capture.status).toBe(422)
+
+  const captured = await authorize(3_000)
+  await api.post(`/payments/payments/${captured.id}/capture`, { reference: `cap-${captured.id}` }, `cap-${captured.id}`)
+  const refused = await api.post(`/payments/payments/${captured.id}/void`, { reference: `ref-${captured.id}` }, `void-${captured.id}`)
+  expect(refused.status).toBe(422)
+  expect((await refused.json()).error).toMatchObject({ code: 'invalid_state', message: expect.stringContaining('refund') })
+  expect((await (await api.get(`/payments/payments/${captured.id}`)).json()).status).toBe('captured')
+
+  const { effects, duplicates } = await sandbox.control.effects({ provider: 'payments', kind: 'void' })
+  expect(effects.map((effect) => effect.reference)).toEqual([`ref-${payment.id}`])
+  expect(duplicates).toEqual([])
+  // Without an idempotency key the POST is refused, like every state-changing call.
+  expect((await fetch(`${sandbox.url}/payments/payments/${payment.id}/void`, { method: 'POST', headers: { 'x-api-key': sandbox.apiKey, 'content-type': 'application/json' }, body: JSON.stringify({ reference: 'x' }) })).status).toBe(400)
+})
+
 test('bad bodies are 400 naming the field', async () => {
   const response = await api.post('/payments/authorizations', { order_reference: 'so_1', amount: 12.5, currency: 'USD', method: 'card' }, 'bad-auth')
   expect(response.status).toBe(400)

@@ -3,7 +3,10 @@ import { HttpError, iso, listPage, newId } from '../http.ts'
 import { StoredRecord } from '../state.ts'
 import type { ProviderModule, SandboxContext } from './types.ts'
 
-/** The payment gateway: authorize (on each storefront order, or by API), capture once, refund up to the captured sum. */
+/**
+ * The payment gateway: authorize (on each storefront order, or by API), capture once, refund up to the captured sum,
+ * void an authorization that was never captured (the order was cancelled: the hold on the card is released).
+ */
 
 export type Refund = { id: string; amount: number; reference: string; reason: string | null; created_at: string }
 export type Payment = {
@@ -29,6 +32,7 @@ const AuthorizeSchema = z
   .strict()
 const CaptureSchema = z.object({ amount: amount.optional(), reference }).strict()
 const RefundSchema = z.object({ amount, reference, reason: z.string().max(500).nullish() }).strict()
+const VoidSchema = z.object({ reference, reason: z.string().max(500).nullish() }).strict()
 
 const SnapshotSchema = z.object({ payments: z.array(StoredRecord) })
 
@@ -76,6 +80,17 @@ export function createPayments(ctx: SandboxContext): PaymentsProvider {
     return payment
   }
 
+  /** authorized → voided (false for any other status). */
+  function voidIfAuthorized(payment: Payment) {
+    if (payment.status !== 'authorized') return false
+    payment.status = 'voided'
+    payment.updated_at = iso(ctx.now())
+    // NOTE: the contract has no `payment.voided` topic; the order's `order.updated` says it and the next pull
+    // (updated_at bumped) brings the voided payment.
+    provider.onChange(payment)
+    return true
+  }
+
   function find(id: string) {
     const payment = payments.get(id)
     if (!payment) throw new HttpError(404, 'not_found', `no payment ${id}`)
@@ -101,13 +116,7 @@ export function createPayments(ctx: SandboxContext): PaymentsProvider {
     },
     voidAuthorization(id) {
       const payment = payments.get(id)
-      if (!payment || payment.status !== 'authorized') return undefined
-      payment.status = 'voided'
-      payment.updated_at = iso(ctx.now())
-      // NOTE: the contract has no `payment.voided` topic; the order's `order.updated` says it and the next pull
-      // (updated_at bumped) brings the voided payment.
-      provider.onChange(payment)
-      return payment
+      return payment && voidIfAuthorized(payment) ? payment : undefined
     },
     routes: [
       { method: 'GET', path: '/payments', handle: ({ query }) => ({ status: 200, body: listPage(payments.values(), query) }) },
@@ -135,6 +144,20 @@ export function createPayments(ctx: SandboxContext): PaymentsProvider {
           const at = iso(ctx.now())
           Object.assign(payment, { status: 'captured', captured_amount: captured, captured_at: at, updated_at: at })
           changed(payment, 'payment.captured')
+          return { status: 200, body: payment }
+        },
+      },
+      {
+        // Voiding what is already voided answers the payment as it is (the hold is gone either way); a payment that
+        // was captured (or failed) cannot be voided: 422 — money taken is given back by a refund.
+        method: 'POST',
+        path: '/payments/:id/void',
+        mutation: { kind: 'void', schema: VoidSchema, reference: (body: z.infer<typeof VoidSchema>) => body.reference },
+        handle: ({ params }) => {
+          const payment = find(params.id)
+          if (payment.status !== 'voided' && !voidIfAuthorized(payment)) {
+            throw new HttpError(422, 'invalid_state', `payment ${payment.id} is ${payment.status}; only an authorized payment can be voided (refund a captured one)`)
+          }
           return { status: 200, body: payment }
         },
       },

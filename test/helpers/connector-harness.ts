@@ -48,6 +48,8 @@ export async function startConnectorEngine(connector: Connector, sandbox: TestSa
 
   return {
     client,
+    /** Waits for a job enqueued elsewhere (e.g. an effect a model dispatched after its commit) to finish. */
+    waitForJob,
     /** An incremental pull of `resource`, as the schedule runs it. */
     async pull(resource: string) {
       const jobId = `pull-${resource}-test-${randomBytes(4).toString('hex')}`

@@ -16,6 +16,14 @@ export function capturePayment(client: ProviderClient, externalId: string, body:
   return client.post(`/payments/${encodeURIComponent(externalId)}/capture`, body, PaymentSchema, { idempotencyKey })
 }
 
+/**
+ * Voids an uncaptured authorization (the order was cancelled): the hold on the customer's card is released and
+ * nothing is ever charged. `reference` is OpsDeck's Payment.id. The provider answers 422 for a captured payment.
+ */
+export function voidPayment(client: ProviderClient, externalId: string, body: { reference: string; reason: string | null }, idempotencyKey: string) {
+  return client.post(`/payments/${encodeURIComponent(externalId)}/void`, body, PaymentSchema, { idempotencyKey })
+}
+
 /** Refunds part or all of a captured payment; `reference` is OpsDeck's Refund.id. */
 export function refundPayment(
   client: ProviderClient,

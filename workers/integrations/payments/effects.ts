@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq'
 import {
   applyProviderPayment,
-  getPaymentForCapture,
+  getPaymentForEffect,
   getRefundForProvider,
   markRefundFailed,
   markRefundSucceeded,
@@ -9,9 +9,9 @@ import {
 import { prisma } from '#app/utils/db.server.ts'
 import type { EffectHandler } from '../shared/connector.ts'
 import { ProviderError } from '../shared/http.ts'
-import { capturePayment, refundPayment } from './client.ts'
+import { capturePayment, refundPayment, voidPayment } from './client.ts'
 import { PAYMENTS_PROVIDER, toPaymentInput } from './map.ts'
-import { CapturePayloadSchema, RefundPayloadSchema } from './schemas.ts'
+import { CapturePayloadSchema, RefundPayloadSchema, VoidPayloadSchema } from './schemas.ts'
 
 /**
  * Outbound payment effects. Each sends the outbox row's idempotency key, and a body built only from stored rows
@@ -24,7 +24,7 @@ const CAPTURED: string[] = ['captured', 'partially_refunded', 'refunded']
 /** payments.capture { paymentId }: captures the full authorized amount. */
 export const capture: EffectHandler = async (payload, ctx) => {
   const { paymentId } = CapturePayloadSchema.parse(payload)
-  const payment = await getPaymentForCapture(prisma, paymentId)
+  const payment = await getPaymentForEffect(prisma, paymentId)
   if (!payment) throw new UnrecoverableError(`payment ${paymentId} not found`)
   if (payment.provider !== PAYMENTS_PROVIDER) throw new UnrecoverableError(`payment ${paymentId} belongs to ${payment.provider}, not the payment gateway`)
   ctx.link('payment', payment.id)
@@ -66,4 +66,30 @@ export const refund: EffectHandler = async (payload, ctx) => {
     await applyProviderPayment(tx, toPaymentInput(result.payment))
   })
   ctx.summarize(`refunded ${result.refund.amount} ${row.currency} of ${result.payment.id} (${result.refund.id})`)
+}
+
+/**
+ * payments.void { paymentId }: releases an authorization nothing was captured from (the order was cancelled, see
+ * cancelOrder in app/models/order-actions.server.ts). The body is the stored Payment.id and the order's cancel
+ * reason, so a retry sends the same request with the same key and the provider replays its answer. A payment
+ * captured meanwhile cannot be voided: the job fails for good saying so (the money goes back by a refund, which a
+ * person decides), and so does a provider 422.
+ */
+export const voidAuthorization: EffectHandler = async (payload, ctx) => {
+  const { paymentId } = VoidPayloadSchema.parse(payload)
+  const payment = await getPaymentForEffect(prisma, paymentId)
+  if (!payment) throw new UnrecoverableError(`payment ${paymentId} not found`)
+  if (payment.provider !== PAYMENTS_PROVIDER) throw new UnrecoverableError(`payment ${paymentId} belongs to ${payment.provider}, not the payment gateway`)
+  ctx.link('payment', payment.id)
+  ctx.link('order', payment.orderId)
+  if (payment.status === 'voided') {
+    ctx.summarize(`payment ${payment.externalId} already voided`)
+    return
+  }
+  if (payment.status !== 'authorized') {
+    throw new UnrecoverableError(`payment ${payment.externalId} is ${payment.status}, so there is no authorization to void; refund what was captured instead`)
+  }
+  const voided = await voidPayment(ctx.client, payment.externalId, { reference: payment.id, reason: payment.order.cancelReason }, ctx.idempotencyKey)
+  await prisma.$transaction((tx) => applyProviderPayment(tx, toPaymentInput(voided)))
+  ctx.summarize(`voided the ${voided.amount} ${voided.currency} authorization ${voided.id} (${voided.status})`)
 }

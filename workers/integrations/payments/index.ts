@@ -1,9 +1,9 @@
 import { defineConnector } from '../shared/connector.ts'
 import { probePayments } from './client.ts'
-import { capture, refund } from './effects.ts'
+import { capture, refund, voidAuthorization } from './effects.ts'
 import { onPaymentEvent, paymentsResource } from './sync-payments.ts'
 
-/** The payment gateway: payments and refunds in, captures and refunds out. See README.md. */
+/** The payment gateway: payments and refunds in; captures, refunds and voids out. See README.md. */
 export const paymentsConnector = defineConnector({
   key: 'payments',
   probe: probePayments,
@@ -14,5 +14,5 @@ export const paymentsConnector = defineConnector({
     'payment.refunded': onPaymentEvent,
     'payment.failed': onPaymentEvent,
   },
-  effects: { 'payments.capture': capture, 'payments.refund': refund },
+  effects: { 'payments.capture': capture, 'payments.refund': refund, 'payments.void': voidAuthorization },
 })

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { closeQueues } from '#app/queues/connection.server.ts'
 import { getIntegrationQueue, jobIds } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
-import { createOrder, uniqueSuffix } from '#test/factories/index.ts'
+import { cancelOrder } from '#app/models/order-actions.server.ts'
+import { paymentVoidKey } from '#app/models/payment.server.ts'
+import { createOrder, createUser, uniqueSuffix } from '#test/factories/index.ts'
 import { sandboxApi, startSandbox, type TestSandbox } from '#test/helpers/sandbox.ts'
 import { startConnectorEngine } from '#test/helpers/connector-harness.ts'
 import { paymentsConnector } from './index.ts'
@@ -206,5 +208,71 @@ describe('payments connector', () => {
     const job = await engine.effect('payments.capture', { paymentId: 'no-such-payment' }, `capture-missing-${uniqueSuffix()}`)
     expect(job).toMatchObject({ status: 'failed', attempt: 1 })
     expect(job.error).toContain('payment no-such-payment not found')
+  })
+})
+
+describe('cancel → void', () => {
+  /** A storefront order with an authorized payment, imported and its payment stored (webhook), as in production. */
+  async function authorizedOrder() {
+    let remote: ProviderPayment | undefined
+    let externalId = ''
+    for (let i = 0; i < 10 && remote?.status !== 'authorized'; i++) {
+      ;[externalId] = (await sandbox.control.createOrders(1)) as [string]
+      remote = await remotePaymentOf(externalId)
+    }
+    expect(remote?.status).toBe('authorized')
+    const local = await importStorefrontOrder(externalId)
+    expect((await engine.webhook('payment.authorized', remote!)).event.status).toBe('processed')
+    const payment = await prisma.payment.findFirstOrThrow({ where: { orderId: local.id }, select: { id: true, externalId: true } })
+    expect(await orderStatus(local.id)).toBe('authorized')
+    return { order: local, payment, remote: remote! }
+  }
+
+  test('cancelling an order in OpsDeck voids its authorization at the provider, once, and the order reads voided', async () => {
+    const { order: local, payment } = await authorizedOrder()
+    const { user } = await createUser(prisma, { role: 'operations' })
+    const result = await cancelOrder(local.id, { reason: 'Customer changed their mind' }, { actor: { id: user.id, role: 'operations' } })
+    expect(result).toMatchObject({ status: 'cancelled', voidRequested: 1 })
+
+    // The cancel wrote the effect and dispatched it after its commit; the connector's worker runs it.
+    const outbox = await prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: paymentVoidKey(payment.id) } })
+    const job = await engine.waitForJob(jobIds.effect(outbox.id))
+    expect(job).toMatchObject({ status: 'completed' })
+    expect(job.summary).toContain(`authorization ${payment.externalId}`)
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: 'voided', capturedAmount: 0 })
+    expect(await orderStatus(local.id)).toBe('voided')
+    expect((await (await api.get(`/payments/payments/${payment.externalId}`)).json()).status).toBe('voided')
+    expect(await engine.links(job.jobId)).toEqual(expect.arrayContaining([{ entityType: 'order', entityId: local.id }, { entityType: 'payment', entityId: payment.id }]))
+
+    // A redelivered job with the stored row still saying authorized: same key, same body → replayed, not a 2nd void.
+    await prisma.payment.update({ where: { id: payment.id }, data: { status: 'authorized', externalUpdatedAt: new Date(0) } })
+    await engine.rerunEffect('payments.void', { paymentId: payment.id }, outbox.idempotencyKey)
+    expect((await prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe('voided')
+    const { effects, duplicates } = await sandbox.control.effects({ provider: 'payments', kind: 'void' })
+    expect(effects.filter((effect) => effect.reference === payment.id)).toEqual([expect.objectContaining({ idempotencyKey: paymentVoidKey(payment.id) })])
+    expect(duplicates).toEqual([])
+    const posts = (await sandbox.control.requests('payments')).filter((request) => request.method === 'POST' && request.path.endsWith(`${payment.externalId}/void`))
+    expect(posts).toHaveLength(2)
+  })
+
+  test('an authorization captured at the provider meanwhile is not voided: the effect fails for good with the reason', async () => {
+    const { order: local, payment } = await authorizedOrder()
+    // Captured at the provider; OpsDeck has not heard yet (its row still says authorized).
+    await api.post(`/payments/payments/${payment.externalId}/capture`, { reference: `cap-${payment.id}` }, `cap-elsewhere-${payment.id}`)
+    const job = await engine.effect('payments.void', { paymentId: payment.id }, paymentVoidKey(payment.id))
+    expect(job).toMatchObject({ status: 'failed', attempt: 1, outbox: { status: 'failed' } })
+    expect(job.error).toMatch(/422 invalid_state: .*refund/)
+    expect((await (await api.get(`/payments/payments/${payment.externalId}`)).json()).status).toBe('captured')
+    expect(await orderStatus(local.id)).toBe('authorized')
+  })
+
+  test('a payment OpsDeck already knows as captured makes no call', async () => {
+    const { payment } = await authorizedOrder()
+    await prisma.payment.update({ where: { id: payment.id }, data: { status: 'captured' } })
+    const before = (await sandbox.control.requests('payments')).length
+    const job = await engine.effect('payments.void', { paymentId: payment.id }, `${paymentVoidKey(payment.id)}-captured`)
+    expect(job).toMatchObject({ status: 'failed', attempt: 1 })
+    expect(job.error).toContain('no authorization to void')
+    expect((await sandbox.control.requests('payments')).length).toBe(before)
   })
 })

@@ -41,3 +41,4 @@ export const RefundResultSchema = z.object({ refund: RefundSchema, payment: Paym
 /** Effect payloads (outbox rows; ids only). */
 export const CapturePayloadSchema = z.object({ paymentId: z.string().min(1) })
 export const RefundPayloadSchema = z.object({ refundId: z.string().min(1) })
+export const VoidPayloadSchema = z.object({ paymentId: z.string().min(1) })
