@@ -138,7 +138,8 @@ export const SEARCH_LIMIT = 50
 /**
  * Job search (what bull-board users ask for): `q` is tried as
  *   - a job id (exact, this integration's queue);
- *   - a record: an order number (#500001), a ticket number (#1234 when no such order), a SKU, or any record id —
+ *   - a record: an order number (#500001), a ticket number (#1234 when no such order), a return number (RMA-10001),
+ *     a SKU, or any record id —
  *     through RecordLink, whose source is a job (`<queue>/<jobId>`) or a webhook (WebhookEvent.id → its job);
  *   - text: a fragment of the error (trigram index) or of the summary.
  * Answers the matching attempts (newest first) and how the query was understood.
@@ -170,6 +171,14 @@ export async function searchJobs(input: { key: IntegrationKey; q: string }) {
         entities.push({ entityType: 'ticket', entityId: ticket.id })
         matched.push(`ticket ${number}`)
       }
+    }
+  }
+  if (/^RMA-/i.test(q)) {
+    // A return (the carrier's return-label jobs link it); "rma-10001" is RMA-10001.
+    const ret = await prisma.return.findUnique({ where: { number: /^RMA-\d+$/i.test(q) ? q.toUpperCase() : q }, select: { id: true, number: true } })
+    if (ret) {
+      entities.push({ entityType: 'return', entityId: ret.id })
+      matched.push(`return ${ret.number}`)
     }
   }
   const variant = await prisma.productVariant.findUnique({ where: { sku: q.toUpperCase() }, select: { id: true, sku: true } })

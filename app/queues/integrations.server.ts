@@ -21,11 +21,16 @@ export function integrationOfQueue(queue: string): IntegrationKey | null {
   return (INTEGRATION_KEYS as readonly string[]).includes(key) ? (key as IntegrationKey) : null
 }
 
-/** What each integration pulls incrementally and reconciles. */
+/**
+ * What each integration pulls incrementally and reconciles: drives the schedulers (scheduleIntegrationJobs) and
+ * "Sync now" (enqueueSyncNow). Each name is a resource of the integration's connector
+ * (workers/integrations/<system>/index.ts `resources`; a test checks they are the same lists).
+ */
 export const SYNC_RESOURCES = {
   storefront: ['orders'],
   payments: ['payments'],
-  carrier: ['shipments'],
+  // Outbound parcels, and the return labels bought for returns (their parcels coming back: in transit).
+  carrier: ['shipments', 'return_labels'],
   warehouse: ['stock'],
   helpdesk: ['messages'],
 } as const satisfies Record<IntegrationKey, readonly string[]>

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
+import { listSyncRuns, searchJobs } from '#app/models/integration.server.ts'
 import { closeQueues } from '#app/queues/connection.server.ts'
+import { enqueueSyncNow, getIntegrationQueue, scheduleIntegrationJobs, schedulerIds, SYNC_RESOURCES } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { createReturn } from '#test/factories/index.ts'
 import { startConnectorEngine } from '#test/helpers/connector-harness.ts'
@@ -11,6 +13,7 @@ import { ReturnLabelSchema } from './schemas.ts'
  * Return parcels tracked by the carrier, through the real engine against the sandbox: the label bought for an approved
  * return is tracked; when the carrier has the parcel (webhook or pull) the return moves to in transit, once, audited
  * as the system; delivery back does not receive it; a label for another return, or a cancelled return, changes nothing.
+ * `return_labels` is one of the carrier's SYNC_RESOURCES: scheduled, in "Sync now", in the run log and the job search.
  */
 
 let sandbox: TestSandbox
@@ -79,4 +82,37 @@ test('a return cancelled while its label waited in the outbox: no label is bough
   expect(job.summary).toMatch(/was cancelled before its label was bought/)
   expect((await sandbox.control.effects({ provider: 'carrier', kind: 'return_label' })).effects.length).toBe(before)
   expect((await prisma.return.findUniqueOrThrow({ where: { id: ret.id } })).trackingNumber).toBeNull()
+})
+
+test('return_labels is a carrier sync resource: scheduled pull and reconcile, "Sync now", run log and job search', async () => {
+  // The connector and the queue contract list the same resources (a resource missing from SYNC_RESOURCES is never
+  // pulled on the schedule; one missing from the connector fails every scheduled pull).
+  expect([...SYNC_RESOURCES.carrier].sort()).toEqual(Object.keys(carrierConnector.resources).sort())
+  expect(SYNC_RESOURCES.carrier).toContain('return_labels')
+
+  const { ret, label } = await labelledReturn()
+  await sandbox.control.advanceCarrier(label.id)
+  const queue = getIntegrationQueue('carrier')
+  // The worker's schedule, as workers/index.ts registers it (an `every` scheduler runs its first job at once).
+  await scheduleIntegrationJobs(['carrier'], { syncEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 })
+  try {
+    const ids = (await queue.getJobSchedulers()).map((scheduler) => scheduler.key)
+    expect(ids).toEqual(expect.arrayContaining([schedulerIds.pull('return_labels'), schedulerIds.reconcile('return_labels')]))
+    await expect.poll(async () => (await prisma.return.findUniqueOrThrow({ where: { id: ret.id } })).status, { timeout: 15_000 }).toBe('in_transit')
+    await expect
+      .poll(async () => [...new Set((await listSyncRuns({ key: 'carrier', take: 50 })).rows.filter((run) => run.kind.startsWith('return_labels.') && run.status === 'succeeded').map((run) => run.kind))].sort(), { timeout: 15_000 })
+      .toEqual(['return_labels.pull', 'return_labels.reconcile'])
+  } finally {
+    for (const resource of SYNC_RESOURCES.carrier) {
+      await queue.removeJobScheduler(schedulerIds.pull(resource))
+      await queue.removeJobScheduler(schedulerIds.reconcile(resource))
+    }
+  }
+  // The job that moved the return is found by the return's number and id (RecordLink, written once the job is done).
+  for (const q of [ret.number, ret.id]) {
+    await expect.poll(async () => (await searchJobs({ key: 'carrier', q })).rows.map((row) => row.jobId), { timeout: 10_000, message: q }).toContainEqual(expect.stringMatching(/return_labels/))
+  }
+  // "Sync now" pulls every resource, return labels included.
+  const jobs = await enqueueSyncNow('carrier')
+  expect(jobs.map((job) => job.data)).toEqual(expect.arrayContaining([{ resource: 'shipments' }, { resource: 'return_labels' }]))
 })
