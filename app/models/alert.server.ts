@@ -4,6 +4,7 @@ import { Histogram } from '#app/metrics/histogram.ts'
 import type { AlertsChanged } from '#app/realtime/events.ts'
 import { prisma, type Db } from '#app/utils/db.server.ts'
 import { alertMessage, durationInWords } from './alert-rules.ts'
+import { activeSilences, silenceFor, type ActiveSilence } from './alert-silence.server.ts'
 import { recordAudit } from './audit.server.ts'
 
 export { alertMessage, durationInWords }
@@ -27,6 +28,11 @@ export { alertMessage, durationInWords }
  * - Resolve = the latest complete minute has a value and it does not satisfy the condition: the open alert (firing,
  *   acknowledged or silenced) becomes `resolved`. A later breach inserts a NEW alert; resolved rows are history.
  * - No data in the latest minute holds the alert's state (neither fires nor resolves): absence is not recovery.
+ *
+ * Silencing: an open alert is silenced while its own `silencedUntil` (the notification center's "silence for…") is
+ * ahead, or while an active silence's label matchers match it (alert-silence.server.ts). Silencing changes what is
+ * announced, never what is evaluated: a silenced alert fires, de-duplicates and resolves as usual, but a silenced
+ * firing is signalled as 'silenced' (pages re-read, nothing asks for attention) and the badge does not count it.
  */
 
 export type AlertRuleForEvaluation = {
@@ -125,9 +131,18 @@ export function windowMinutes(durationSeconds: number) {
   return Math.max(1, Math.ceil(durationSeconds / 60))
 }
 
-export type EvaluatedAlert = { alertId: string; ruleId: string; fingerprint: string; value: number; status: AlertStatus; silenced: boolean }
+export type EvaluatedAlert = {
+  alertId: string
+  ruleId: string
+  fingerprint: string
+  value: number
+  status: AlertStatus
+  silenced: boolean
+  /** The label-matcher silence muting it, if one does. */
+  silenceId?: string | null
+}
 export type EvaluationResult = {
-  /** New alerts: what the notification center should announce. */
+  /** New alerts: what the notification center announces (those with `silenced` are not announced). */
   fired: EvaluatedAlert[]
   /** Open alerts still breaching, their value refreshed (no notification). */
   updated: EvaluatedAlert[]
@@ -144,21 +159,26 @@ export async function evaluateAlertRules({ now = new Date(), readMetric = readRo
   const result: EvaluationResult = { fired: [], updated: [], resolved: [], failed: [] }
   const rules = await prisma.alertRule.findMany({
     where: { enabled: true },
-    select: { id: true, name: true, metric: true, condition: true, threshold: true, durationSeconds: true, scope: true },
+    select: { id: true, name: true, metric: true, severity: true, condition: true, threshold: true, durationSeconds: true, scope: true },
     orderBy: { id: 'asc' },
   })
   const to = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS)
+  const silences = rules.length > 0 ? await activeSilences(now) : []
   for (const row of rules) {
-    const rule: AlertRuleForEvaluation = { ...row, scope: asScope(row.scope) }
+    const rule: RuleWithSeverity = { ...row, scope: asScope(row.scope) }
     try {
-      await evaluateRule(rule, { now, to, readMetric }, result)
+      await evaluateRule(rule, { now, to, readMetric, silences }, result)
     } catch (error) {
       // One broken rule must not silence every other rule; the caller (the worker job) reports `failed`.
       result.failed.push({ ruleId: rule.id, error })
     }
   }
-  // Value refreshes (`updated`) change nothing a person sees at a glance; fired and resolved do.
-  if (result.fired.length > 0) await notifyAlertsChanged(prisma, 'fired', result.fired.map((entry) => entry.alertId))
+  // Value refreshes (`updated`) change nothing a person sees at a glance; fired and resolved do. A silenced firing is
+  // not announced: the signal says 'silenced' so lists re-read without the notification center asking for attention.
+  const announced = result.fired.filter((entry) => !entry.silenced)
+  const muted = result.fired.filter((entry) => entry.silenced)
+  if (announced.length > 0) await notifyAlertsChanged(prisma, 'fired', announced.map((entry) => entry.alertId))
+  if (muted.length > 0) await notifyAlertsChanged(prisma, 'silenced', muted.map((entry) => entry.alertId))
   if (result.resolved.length > 0) await notifyAlertsChanged(prisma, 'resolved', result.resolved.map((entry) => entry.alertId))
   return result
 }
@@ -178,7 +198,14 @@ export async function notifyAlertsChanged(db: Db, change: AlertsChanged['change'
   await db.$executeRaw`select pg_notify(${ALERTS_CHANNEL}, ${JSON.stringify(payload)})`
 }
 
-async function evaluateRule(rule: AlertRuleForEvaluation, { now, to, readMetric }: { now: Date; to: Date; readMetric: MetricReader }, result: EvaluationResult) {
+/** Silences may match on the rule's severity. */
+type RuleWithSeverity = AlertRuleForEvaluation & { severity: AlertSeverity }
+
+async function evaluateRule(
+  rule: RuleWithSeverity,
+  { now, to, readMetric, silences }: { now: Date; to: Date; readMetric: MetricReader; silences: readonly ActiveSilence[] },
+  result: EvaluationResult,
+) {
   const minutes = windowMinutes(rule.durationSeconds)
   const from = new Date(to.getTime() - minutes * MINUTE_MS)
   const series = await readMetric(rule, from, to)
@@ -209,7 +236,9 @@ async function evaluateRule(rule: AlertRuleForEvaluation, { now, to, readMetric 
     if (breaching || (openId && latestHolds)) {
       // Firing, or an open alert still breaching on its latest minute (a gap earlier in the window does not end it).
       const upserted = await upsertOpenAlert(rule, labels, latest, now)
-      const entry = { alertId: upserted.id, ruleId: rule.id, fingerprint: labels, value: latest, status: upserted.status, silenced: isSilenced(upserted, now) }
+      const silence = silenceFor(silences, rule, labels)
+      const silenced = isSilenced(upserted, now) || silence !== null
+      const entry = { alertId: upserted.id, ruleId: rule.id, fingerprint: labels, value: latest, status: upserted.status, silenced, silenceId: silence?.id ?? null }
       ;(upserted.inserted ? result.fired : result.updated).push(entry)
     } else if (openId && !latestHolds) {
       const resolved = await resolveAlert(openId, now)
@@ -241,7 +270,10 @@ async function resolveAlert(id: string, now: Date) {
   return count === 1
 }
 
-/** A silenced alert stays open (and still resolves by itself) but is not announced while `silencedUntil` is ahead. */
+/**
+ * The alert's own silence (silenceAlert): it stays open (and still resolves by itself) but is not announced while
+ * `silencedUntil` is ahead. Label-matcher silences are checked apart (`withSilence`).
+ */
 export function isSilenced(alert: { silencedUntil: Date | null }, now = new Date()) {
   return alert.silencedUntil !== null && alert.silencedUntil.getTime() > now.getTime()
 }
@@ -268,15 +300,35 @@ const ALERT_LIST_SELECT = {
   acknowledgedBy: { select: { name: true } },
 } as const
 
+type ListedAlert = { status: AlertStatus; fingerprint: string; silencedUntil: Date | null; rule: { name: string; severity: AlertSeverity; metric: string } }
+
+/**
+ * Adds `silenced` (by its own silence or a matching active silence; never for a resolved alert) and the matching
+ * silence (`silence`: id, end, comment) to listed alerts.
+ */
+function withSilence<Alert extends ListedAlert>(alerts: Alert[], silences: readonly ActiveSilence[], now: Date) {
+  return alerts.map((alert) => {
+    const silence = alert.status === 'resolved' ? null : silenceFor(silences, alert.rule, alert.fingerprint)
+    return {
+      ...alert,
+      silenced: alert.status !== 'resolved' && (isSilenced(alert, now) || silence !== null),
+      silence: silence ? { id: silence.id, endsAt: silence.endsAt, comment: silence.comment } : null,
+    }
+  })
+}
+
 /** Unresolved alerts, newest first, each flagged `silenced` (the notification center's list and /alerts' "open"). */
 export async function listOpenAlerts({ now = new Date(), limit = 200 }: { now?: Date; limit?: number } = {}) {
-  const alerts = await prisma.alert.findMany({
-    where: { status: { not: 'resolved' } },
-    select: ALERT_LIST_SELECT,
-    orderBy: [{ firedAt: 'desc' }, { id: 'asc' }],
-    take: limit,
-  })
-  return alerts.map((alert) => ({ ...alert, silenced: isSilenced(alert, now) }))
+  const [alerts, silences] = await Promise.all([
+    prisma.alert.findMany({
+      where: { status: { not: 'resolved' } },
+      select: ALERT_LIST_SELECT,
+      orderBy: [{ firedAt: 'desc' }, { id: 'asc' }],
+      take: limit,
+    }),
+    activeSilences(now),
+  ])
+  return withSilence(alerts, silences, now)
 }
 
 /**
@@ -284,9 +336,12 @@ export async function listOpenAlerts({ now = new Date(), limit = 200 }: { now?: 
  * in the list, marked, but stops asking for attention until its silence ends).
  */
 export async function countAlertsNeedingAttention({ now = new Date() }: { now?: Date } = {}) {
-  return prisma.alert.count({
-    where: { status: 'firing', OR: [{ silencedUntil: null }, { silencedUntil: { lte: now } }] },
-  })
+  const where: Prisma.AlertWhereInput = { status: 'firing', OR: [{ silencedUntil: null }, { silencedUntil: { lte: now } }] }
+  const silences = await activeSilences(now)
+  if (silences.length === 0) return prisma.alert.count({ where })
+  // Matchers (regexes) are matched in memory: firing alerts are few, and so are active silences.
+  const firing = await prisma.alert.findMany({ where, select: { fingerprint: true, rule: { select: { name: true, severity: true, metric: true } } } })
+  return firing.filter((alert) => silenceFor(silences, alert.rule, alert.fingerprint) === null).length
 }
 
 export type AlertHistoryFilter = {
@@ -320,7 +375,7 @@ export async function listAlertHistory(filter: AlertHistoryFilter = {}, { now = 
     orderBy: [{ firedAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
   })
-  const page = rows.slice(0, limit).map((alert) => ({ ...alert, silenced: isSilenced(alert, now) }))
+  const page = withSilence(rows.slice(0, limit), await activeSilences(now), now)
   const last = page.at(-1)
   return { alerts: page, next: rows.length > limit && last ? { firedAt: last.firedAt, id: last.id } : null }
 }
