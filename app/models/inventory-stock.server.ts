@@ -1,7 +1,5 @@
 import { Prisma } from '#app/generated/prisma/client.ts'
-import type { OrderStatus } from '#app/generated/prisma/enums.ts'
 import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
-import { recordAudit } from './audit.server.ts'
 
 /**
  * The stock engine: every change of an InventoryLevel, each with its InventoryLedgerEntry rows in the same statement
@@ -65,13 +63,15 @@ export async function reserveOrderStock(db: Db | Prisma.TransactionClient, input
       ? (await pgPool.query<ReserveRow>({ name: 'opsdeck.reserve-order', text: RESERVE_ORDER_TEXT, values: [input.orderId, input.actorId] })).rows
       : await db.$queryRaw<ReserveRow[]>(reserveOrderStockSql(input))
   if (!row) throw new Error('reserveOrderStock: the statement returned nothing')
-  if (!row.ok) {
-    const wants = row.wants.map((w) => ({ variantId: w.variantId, sku: w.sku, wanted: w.wanted, available: Math.max(0, w.available ?? 0) }))
-    const short = wants.filter((w) => w.available < w.wanted)
-    // Empty only in a race (the chosen level emptied while another location gained stock): name every SKU then.
-    throw new OutOfStockError(input.orderId, short.length > 0 ? short : wants)
-  }
+  if (!row.ok) throw outOfStock(input.orderId, row.wants)
   return { reserved: row.reserved }
+}
+
+function outOfStock(orderId: string, rawWants: ReserveRow['wants']) {
+  const wants = rawWants.map((w) => ({ variantId: w.variantId, sku: w.sku, wanted: w.wanted, available: Math.max(0, w.available ?? 0) }))
+  const short = wants.filter((w) => w.available < w.wanted)
+  // Empty only in a race (the chosen level emptied while another location gained stock): name every SKU then.
+  return new OutOfStockError(orderId, short.length > 0 ? short : wants)
 }
 
 /**
@@ -274,39 +274,67 @@ export async function restockReturnedUnits(
 // ─── Orders from a sales channel ────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Stock for an order the sales channel sent (app/models/order-import.server.ts calls it after each write): an order
- * that arrives accepted (confirmed / processing) reserves what it does not hold yet, like confirmOrder; one the channel
- * cancelled releases its reservations. The channel's order cannot be refused for lack of stock: it stays unreserved,
- * and an audit entry on the order (its timeline) names each SKU short — confirming by hand is not needed, the next
- * import or a person's stock change and re-import reserves it. Idempotent: nothing to reserve or release = no write.
+ * One SQL statement in the caller's transaction, on whichever client runs it: a node-postgres client inside BEGIN …
+ * COMMIT (`name` makes it a prepared statement, planned once per connection: the import's hot path) or a Prisma
+ * transaction (`name` unused). app/models/order-import.server.ts provides both.
  */
-export async function applyImportedOrderStock(orderId: string): Promise<'reserved' | 'released' | 'short' | 'unchanged'> {
-  // The stored status decides (the import keeps a person's progress over the channel's "open"; see order-import).
-  const stored = await prisma.order.findUnique({ where: { id: orderId }, select: { status: true } })
-  const status: OrderStatus | undefined = stored?.status
-  if (status === 'confirmed' || status === 'processing') {
-    try {
-      const { reserved } = await reserveOrderStock(prisma, { orderId, actorId: null })
-      return reserved.length > 0 ? 'reserved' : 'unchanged'
-    } catch (error) {
-      if (!(error instanceof OutOfStockError)) throw error
-      await recordAudit(prisma, {
-        actorId: null,
-        action: 'reserve:order',
-        entityType: 'order',
-        entityId: orderId,
-        after: { reserved: false, reason: error.message, shortages: error.shortages },
-      })
-      return 'short'
+export type RunSql = <Row>(statement: { name: string; text: string; values: unknown[] }) => Promise<Row[]>
+
+export type ImportedOrderStock = 'reserved' | 'released' | 'short'
+
+/**
+ * Reservations for orders the sales channel just wrote, in the SAME transaction as the write (the import's), so an
+ * accepted order is never committed without them (a crash rolls back both; a retry imports it again): the orders
+ * that arrive accepted (stored status confirmed / processing — the import keeps a person's progress over the
+ * channel's "open") reserve what they do not hold yet, like confirmOrder, each all or nothing by
+ * "inventory_reserve_order"; the batch is ONE round trip ("inventory_reserve_orders": earliest placed first, and a
+ * batch of several orders locks its levels in id order first, so concurrent imports never deadlock).
+ * The channel's order cannot be refused for lack of stock: it stays unreserved, and an audit entry on the order (its
+ * timeline), written in the same transaction, names each SKU short — the next import or a person's stock change and
+ * re-import reserves it. Idempotent: nothing to reserve = no write. Returns only the orders whose stock it touched.
+ */
+export async function reserveImportedOrders(sql: RunSql, orderIds: string[]): Promise<Map<string, ImportedOrderStock>> {
+  const outcomes = new Map<string, ImportedOrderStock>()
+  if (orderIds.length === 0) return outcomes
+  const rows = await sql<{ orderId: string } & ReserveRow>({ name: 'opsdeck.reserve-imported-orders', text: RESERVE_ORDERS_TEXT, values: [orderIds, null] })
+  const shortages: { entityId: string; after: Prisma.InputJsonValue }[] = []
+  for (const row of rows) {
+    if (row.ok) {
+      if (row.reserved.length > 0) outcomes.set(row.orderId, 'reserved')
+      continue
     }
+    const error = outOfStock(row.orderId, row.wants)
+    shortages.push({ entityId: row.orderId, after: { reserved: false, reason: error.message, shortages: error.shortages } })
+    outcomes.set(row.orderId, 'short')
   }
-  if (status === 'cancelled') {
-    return prisma.$transaction(async (tx) => {
-      const [order] = await tx.$queryRaw<{ number: string }[]>`select number from "Order" where id = ${orderId} for update`
-      if (!order) return 'unchanged'
-      const released = await releaseOrderStock(tx, { orderId, actorId: null, reason: `Order ${order.number} cancelled by the sales channel` })
-      return released > 0 ? 'released' : 'unchanged'
-    })
+  // The same entry recordAudit writes (app/models/audit.server.ts), for all of the batch's short orders at once.
+  if (shortages.length > 0) await sql({ name: 'opsdeck.audit-import-shortages', text: AUDIT_SHORTAGES_TEXT, values: [JSON.stringify(shortages)] })
+  return outcomes
+}
+
+const RESERVE_ORDERS_TEXT =
+  'select o_order_id as "orderId", o_ok as ok, o_reserved as reserved, o_wants as wants from "inventory_reserve_orders"($1::text[], $2::text)'
+
+const AUDIT_SHORTAGES_TEXT = `
+INSERT INTO "AuditLog" ("actorId", "action", "entityType", "entityId", "after")
+SELECT NULL, 'reserve:order', 'order', a."entityId", a."after" FROM jsonb_to_recordset($1::jsonb) AS a("entityId" text, "after" jsonb)`
+
+/**
+ * Stock for orders the channel wrote or changed (the import's general path, in its Prisma transaction): the accepted
+ * ones reserve (reserveImportedOrders), the ones the channel cancelled release their reservations.
+ */
+export async function applyImportedOrdersStock(tx: Tx, orderIds: string[]): Promise<Map<string, ImportedOrderStock>> {
+  const outcomes = await reserveImportedOrders((statement) => tx.$queryRawUnsafe(statement.text, ...statement.values), orderIds)
+  if (orderIds.length === 0) return outcomes
+  // The order rows are locked already (the import wrote them in this transaction).
+  const cancelled = await tx.$queryRaw<{ id: string; number: string }[]>`
+    select o.id, o.number from "Order" o
+    where o.id = any(${orderIds}::text[]) and o.status = 'cancelled'
+      and exists (select 1 from "OrderLine" ol join "Reservation" r on r."orderLineId" = ol.id where ol."orderId" = o.id and r.status = 'open')
+    order by o.id`
+  for (const order of cancelled) {
+    const released = await releaseOrderStock(tx, { orderId: order.id, actorId: null, reason: `Order ${order.number} cancelled by the sales channel` })
+    if (released > 0) outcomes.set(order.id, 'released')
   }
-  return 'unchanged'
+  return outcomes
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import type { PoolClient, QueryResultRow } from 'pg'
 import type { OrderStatus } from '#app/generated/prisma/enums.ts'
 import { batched } from '#app/utils/batch.server.ts'
 import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
-import { applyImportedOrderStock } from './inventory-stock.server.ts'
+import { applyImportedOrdersStock, reserveImportedOrders, type RunSql } from './inventory-stock.server.ts'
 import { deriveFulfillmentStatus, derivePaymentStatus } from './order-status.ts'
 
 /**
@@ -13,9 +14,11 @@ import { deriveFulfillmentStatus, derivePaymentStatus } from './order-status.ts'
  * - the customer is upserted by (source, externalId);
  * - lines are written when the order is created, and replaced later only while nothing of it is fulfilled;
  * - a person's progress is kept: a storefront "open" does not move an order that is already being processed back.
- * The common case (new orders, or header changes) is ONE SQL statement for any number of orders (customers, orders
- * and lines in CTEs, atomic by itself), and concurrent imports share it: the storefront import is on the benchmark
- * (bench/sync-throughput).
+ * - the stock follows in the same transaction (an accepted order reserves, a cancelled one releases): an order is
+ *   never committed without its reservation.
+ * The common case (new orders) is ONE transaction of two statements for any number of orders — the upsert
+ * (customers, orders and lines in CTEs) and the batch's reservations — and concurrent imports share it: the
+ * storefront import is on the benchmark (bench/sync-throughput).
  */
 
 export type ImportedOrderLine = {
@@ -56,46 +59,75 @@ export type ImportOutcome = { orderId: string; customerId: string | null; outcom
 
 /**
  * Upserts one order. Orders imported at the same moment by this process's concurrent jobs (the `import-order`
- * burst of a backfill, webhooks) share ONE statement (app/utils/batch.server.ts); each caller gets its own outcome,
- * after the statement has committed. A batch that fails is retried order by order, so one bad order fails alone.
+ * burst of a backfill, webhooks) share ONE transaction (app/utils/batch.server.ts); each caller gets its own outcome,
+ * after it has committed. A batch that fails is retried order by order, so one bad order fails alone.
+ * The common case — new orders (or copies not newer than stored) — is importNewOrders; a batch that changed a stored
+ * order takes the general path (importOrders).
  */
-export const importOrder = batched<ImportedOrder, ImportOutcome>(
-  async (inputs) => {
-    const results = await upsertOrders(onPool, inputs)
-    for (const [index, result] of results.entries()) {
-      if (result.outcome !== 'updated') continue
-      // Rare (a changed order whose lines differ): its own transaction.
-      const input = inputs[index]!
-      if (await linesDiffer(prisma, result.orderId, input.lines)) await prisma.$transaction((tx) => replaceLines(tx, result.orderId, input))
-    }
-    await applyStock(results)
-    return results
-  },
-  { isolateFailures: true },
-)
+export const importOrder = batched<ImportedOrder, ImportOutcome>(async (inputs) => (await importNewOrders(inputs)) ?? importOrders(inputs), {
+  isolateFailures: true,
+})
 
-/** Upserts a page of orders in ONE transaction (one statement for the headers, customers and new lines). */
-export async function importOrders(inputs: ImportedOrder[]): Promise<ImportOutcome[]> {
+/**
+ * Upserts a page of orders in ONE transaction (one statement for the headers, customers and new lines), with their
+ * stock: acceptance happens here for orders the channel sends already accepted (paid → `confirmed`: they reserve),
+ * cancellation for orders it cancels (they release) — app/models/inventory-stock.server.ts. Same transaction, so no
+ * order is ever committed without its reservation (a crash loses both, and the retry imports the order anew).
+ */
+export async function importOrders(inputs: readonly ImportedOrder[]): Promise<ImportOutcome[]> {
   if (inputs.length === 0) return []
-  const results = await prisma.$transaction(async (tx) => {
-    const results = await upsertOrders(inTransaction(tx), inputs)
-    for (const [index, result] of results.entries()) {
-      const input = inputs[index]!
-      if (result.outcome === 'updated' && (await linesDiffer(tx, result.orderId, input.lines))) await replaceLines(tx, result.orderId, input)
-    }
-    return results
-  }, { timeout: 30_000 })
-  await applyStock(results)
-  return results
+  return prisma.$transaction(
+    async (tx) => {
+      const results = await upsertOrders(inTransaction(tx), inputs)
+      for (const [index, result] of results.entries()) {
+        const input = inputs[index]!
+        if (result.outcome === 'updated' && (await linesDiffer(tx, result.orderId, input.lines))) await replaceLines(tx, result.orderId, input)
+      }
+      await applyImportedOrdersStock(tx, written(results))
+      return results
+    },
+    { timeout: 30_000 },
+  )
 }
 
 /**
- * Acceptance happens here for orders the channel sends already accepted (paid → `confirmed`), and cancellation for
- * orders it cancels: reserve / release their stock (app/models/inventory-stock.server.ts), after the order is written.
+ * importOrder's common case on node-postgres directly (named statements; Prisma's per-call cost would be most of the
+ * work, bench/sync-throughput): BEGIN, the upsert, the new orders' reservations (reserveImportedOrders: one round trip
+ * for the batch), COMMIT. A new order has no reservation to release and no lines to replace, so nothing else is due.
+ * When the upsert changed a stored order instead, it rolls back and returns undefined: that batch needs the general
+ * path (line replacement, a channel's cancel releasing stock).
  */
-async function applyStock(results: ImportOutcome[]) {
-  // Different orders: concurrent is safe (each reservation locks its levels in id order).
-  await Promise.all(results.filter((result) => result.outcome !== 'skipped').map((result) => applyImportedOrderStock(result.orderId)))
+async function importNewOrders(inputs: readonly ImportedOrder[]): Promise<ImportOutcome[] | undefined> {
+  const client = await pgPool.connect()
+  let broken: Error | undefined
+  // A connection lost while checked out (server restart, terminated backend) fails the query in flight; without a
+  // listener its 'error' event would also crash the process.
+  const onError = (error: Error) => void (broken = error)
+  client.on('error', onError)
+  try {
+    await client.query('BEGIN')
+    const sql = onClient(client)
+    const results = await upsertOrders(sql, inputs)
+    if (results.some((result) => result.outcome === 'updated')) {
+      await client.query('ROLLBACK')
+      return undefined
+    }
+    await reserveImportedOrders(sql, written(results))
+    await client.query('COMMIT')
+    return results
+  } catch (error) {
+    // A connection that cannot even roll back is dropped from the pool, not reused.
+    await client.query('ROLLBACK').catch((rollbackError: Error) => void (broken = rollbackError))
+    throw error
+  } finally {
+    client.off('error', onError)
+    client.release(broken)
+  }
+}
+
+/** The orders an import wrote (created or updated), each once. */
+function written(results: ImportOutcome[]) {
+  return [...new Set(results.filter((result) => result.outcome !== 'skipped').map((result) => result.orderId))]
 }
 
 function newId() {
@@ -123,7 +155,7 @@ function lineRows(lines: ImportedOrderLine[]) {
  * more than once (a webhook and an import job of one order): its newest version is written once, and the older
  * copies are reported as skipped. Rows are written in key order, so concurrent batches lock in the same order.
  */
-async function upsertOrders(run: RunUpsert, inputs: readonly ImportedOrder[]): Promise<ImportOutcome[]> {
+async function upsertOrders(sql: RunSql, inputs: readonly ImportedOrder[]): Promise<ImportOutcome[]> {
   const newest = new Map<string, ImportedOrder>()
   for (const input of inputs) {
     const key = `${input.source}\u0000${input.externalId}`
@@ -172,7 +204,7 @@ async function upsertOrders(run: RunUpsert, inputs: readonly ImportedOrder[]): P
     lines: lineRows(input.lines),
   }))
 
-  const rows = await run([JSON.stringify(customerRows), JSON.stringify(orderRows)])
+  const rows = await sql<UpsertRow>({ name: 'opsdeck.upsert-orders', text: UPSERT_ORDERS_SQL, values: [JSON.stringify(customerRows), JSON.stringify(orderRows)] })
   const byKey = new Map(rows.map((row) => [`${row.source}\u0000${row.externalId}`, row]))
   return inputs.map((input) => {
     const key = `${input.source}\u0000${input.externalId}`
@@ -185,13 +217,16 @@ async function upsertOrders(run: RunUpsert, inputs: readonly ImportedOrder[]): P
 }
 
 type UpsertRow = { id: string; source: string; externalId: string; customerId: string | null; inserted: boolean | null }
-/**
- * Runs UPSERT_ORDERS_SQL: on the pool as a named prepared statement (parsed and planned once per connection; the
- * import's hot path, bench/sync-throughput), or on a transaction's client (a pull page).
- */
-type RunUpsert = (values: string[]) => Promise<UpsertRow[]>
-const onPool: RunUpsert = async (values) => (await pgPool.query<UpsertRow>({ name: 'opsdeck.upsert-orders', text: UPSERT_ORDERS_SQL, values })).rows
-const inTransaction = (db: Db): RunUpsert => (values) => db.$queryRawUnsafe<UpsertRow[]>(UPSERT_ORDERS_SQL, ...values)
+/** A node-postgres client in a transaction: statements are named (parsed and planned once per connection). */
+const onClient =
+  (client: PoolClient): RunSql =>
+  async <Row>(statement: { name: string; text: string; values: unknown[] }) =>
+    (await client.query<Row & QueryResultRow>(statement)).rows
+/** A Prisma transaction (a pull page, the general path). */
+const inTransaction =
+  (db: Db): RunSql =>
+  (statement) =>
+    db.$queryRawUnsafe(statement.text, ...statement.values)
 
 /** $1: customers, $2: orders with their lines (JSON arrays built by upsertOrders). */
 const UPSERT_ORDERS_SQL = `
