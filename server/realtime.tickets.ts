@@ -1,9 +1,8 @@
 import type { Logger } from 'pino'
-import { autoAssignTickets, ROUND_ROBIN_ROLES } from '#app/models/ticket-actions.server.ts'
+import { AGENT_ROLES, autoAssignTickets } from '#app/models/ticket-actions.server.ts'
 import {
   ClientEventSchemas,
   recordRoom,
-  roleRoom,
   TICKET_TYPING_TTL_MS,
   ticketTypingRoom,
   ticketViewersRoom,
@@ -13,6 +12,7 @@ import {
   type TicketViewer,
 } from '#app/realtime/events.ts'
 import type { OpsDeckServer } from '#app/realtime/io.server.ts'
+import { onlineUserIds } from '#app/realtime/presence.server.ts'
 import { getEnv } from '#app/utils/env.server.ts'
 import { listenToChannels } from '#app/utils/pg-listen.server.ts'
 import { onEvent, type OpsDeckSocket } from './realtime.ts'
@@ -25,8 +25,8 @@ import { onEvent, type OpsDeckSocket } from './realtime.ts'
  *    scripts). Every web process LISTENs and tells ITS OWN sockets (`io.local`; each node hears every NOTIFY):
  *    `tickets.changed` at most once per TICKETS_CHANGED_INTERVAL_MS to TICKETS_FEED_ROOM (the list: live rows and
  *    view counts) and to each changed ticket's `ticket:<id>` room (its open pages).
- * 2. Round-robin. New unassigned tickets go to the support agents online now (sockets in `role:support`, across
- *    nodes with the Redis adapter) in turn (app/models/ticket-actions.server.ts autoAssignTickets: one assignment
+ * 2. Round-robin. New unassigned tickets go to the agents online now (app/realtime/presence.server.ts, across
+ *    nodes with the Redis adapter) in turn — a team's ticket to its members, any other to support agents (app/models/ticket-actions.server.ts autoAssignTickets: one assignment
  *    per ticket however many nodes heard the insert).
  * 3. Collision detection. `tickets.view` (read:ticket) joins `ticket-viewers:<id>`; `tickets.typing`
  *    (update:ticket, only while viewing) joins/leaves `ticket-typing:<id>`, and a typing signal not repeated within
@@ -76,8 +76,8 @@ export function registerTicketRealtime(io: OpsDeckServer, logger: Logger, option
   }
 
   async function roundRobin(ticketIds: string[]) {
-    const sockets = await io.in(ROUND_ROBIN_ROLES.map(roleRoom)).timeout(FETCH_TIMEOUT_MS).fetchSockets()
-    const online = [...new Set(sockets.map((socket) => socket.data.user?.id).filter((id): id is string => Boolean(id)))]
+    // Every agent role: a team's ticket goes to its members whatever their role; others to support agents only.
+    const online = await onlineUserIds(AGENT_ROLES, io)
     if (online.length === 0) return
     const made = await autoAssignTickets(ticketIds, online)
     if (made.length > 0) log.info({ assignments: made.length }, 'tickets assigned round-robin to online agents')

@@ -4,6 +4,7 @@ import { addOutboxMessage, dispatchOutbox } from '#app/models/outbox.server.ts'
 import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { hasPermission, ROLES, type Permission, type Role } from '#app/utils/permissions.ts'
 import { getActiveMacro } from './macro.server.ts'
+import { teamAgentIds } from './ticket-team.server.ts'
 import { recordTicketSlaEvent } from './sla/ticket-sla.server.ts'
 import { csatSurveyBody, findOrCreateRequester, HELPDESK_SOURCE } from './ticket.server.ts'
 import { statusChangeRefusal, TICKET_BULK_MAX, UNSOLVED_STATUSES, type TicketPriorityValue, type TicketStatusValue } from './ticket-rules.ts'
@@ -59,6 +60,7 @@ type LockedTicket = {
   priority: TicketPriorityValue
   tags: string[]
   assigneeId: string | null
+  teamId: string | null
   orderId: string | null
   requesterId: string | null
   requesterName: string
@@ -72,7 +74,7 @@ type LockedTicket = {
 
 async function lockTicket(tx: Tx, ticketId: string, expectedVersion?: number): Promise<LockedTicket> {
   const [ticket] = await tx.$queryRaw<LockedTicket[]>`
-    SELECT "id", "number", "subject", "status"::text AS "status", "priority"::text AS "priority", "tags", "assigneeId", "orderId",
+    SELECT "id", "number", "subject", "status"::text AS "status", "priority"::text AS "priority", "tags", "assigneeId", "teamId", "orderId",
            "requesterId", "requesterName", "requesterEmail", "source", "externalId", "firstResponseAt", "csatRating", "version"
       FROM "Ticket" WHERE "id" = ${ticketId} FOR UPDATE`
   if (!ticket) throw new TicketActionError(404, 'There is no such ticket. It may have been deleted, or the link is wrong.')
@@ -340,6 +342,41 @@ export function assignTicket(ticketId: string, assigneeId: string | null, expect
   })
 }
 
+/**
+ * Puts a ticket in a team's hands (or takes it out: null). An agent who is not a member of the new team is taken off
+ * the ticket (the team's own agents work it). When the ticket ends up with a team and no agent, it goes
+ * round-robin to the team's members among `onlineAgentIds` (the web process passes who is online now; none → it
+ * waits in the team's queue). Returns the agent it went to, if any.
+ */
+export async function assignTicketTeam(
+  ticketId: string,
+  teamId: string | null,
+  expectedVersion: number | undefined,
+  ctx: Ctx,
+  options: { onlineAgentIds?: string[] } = {},
+): Promise<{ changed: boolean; version: number; autoAssignedTo: string | null }> {
+  const result = await change(ticketId, ctx, expectedVersion, 'assign:ticket.team', null, async (ticket, tx) => {
+    if (ticket.teamId === teamId) return null
+    let dropAgent = false
+    if (teamId) {
+      const team = await tx.team.findUnique({ where: { id: teamId }, select: { id: true } })
+      if (!team) throw new TicketActionError(400, 'There is no such team; it may have been deleted. Choose another.', 'teamId')
+      if (ticket.assigneeId) dropAgent = !(await teamAgentIds(tx, teamId)).includes(ticket.assigneeId)
+    }
+    return {
+      data: { team: teamId ? { connect: { id: teamId } } : { disconnect: true }, ...(dropAgent ? { assignee: { disconnect: true } } : {}) },
+      before: { teamId: ticket.teamId, assigneeId: ticket.assigneeId },
+      after: { teamId, assigneeId: dropAgent ? null : ticket.assigneeId },
+    }
+  })
+  let autoAssignedTo: string | null = null
+  if (result.changed && teamId && options.onlineAgentIds?.length) {
+    const made = await autoAssignTickets([ticketId], options.onlineAgentIds, { actorId: ctx.actor.id, requestId: ctx.requestId })
+    autoAssignedTo = made[0]?.assigneeId ?? null
+  }
+  return { ...result, version: result.version + (autoAssignedTo ? 1 : 0), autoAssignedTo }
+}
+
 export function linkTicketOrder(ticketId: string, orderNumber: string, expectedVersion: number | undefined, ctx: Ctx) {
   return change(ticketId, ctx, expectedVersion, 'link:ticket.order', null, async (ticket, tx) => {
     const order = await tx.order.findUnique({ where: { number: orderNumber }, select: { id: true, number: true } })
@@ -357,7 +394,12 @@ export function unlinkTicketOrder(ticketId: string, expectedVersion: number | un
 
 // ─── Bulk ───────────────────────────────────────────────────────────────────────────────────────────────────────
 
-export type BulkTicketAction = { kind: 'assign'; assigneeId: string | null } | { kind: 'close' } | { kind: 'solve' } | { kind: 'tag'; add: string[]; remove: string[] }
+export type BulkTicketAction =
+  | { kind: 'assign'; assigneeId: string | null }
+  | { kind: 'team'; teamId: string | null }
+  | { kind: 'close' }
+  | { kind: 'solve' }
+  | { kind: 'tag'; add: string[]; remove: string[] }
 export type BulkTicketResult = { succeeded: number; unchanged: number; skipped: { id: string; number: number | null; reason: string }[] }
 
 /**
@@ -382,6 +424,8 @@ export async function bulkUpdateTickets(ids: string[], action: BulkTicketAction,
       const outcome =
         action.kind === 'assign'
           ? await assignTicket(id, action.assigneeId, undefined, ctx)
+          : action.kind === 'team'
+            ? await assignTicketTeam(id, action.teamId, undefined, ctx)
           : action.kind === 'tag'
             ? await setTicketTags(id, { add: action.add, remove: action.remove }, ctx)
             : await setTicketStatus(id, action.kind === 'close' ? 'closed' : 'solved', undefined, ctx)
@@ -400,39 +444,127 @@ export async function bulkUpdateTickets(ids: string[], action: BulkTicketAction,
 const ROUND_ROBIN_LOCK = 'ticket-round-robin'
 
 /**
+ * The agent the previous automatic assignment in this rotation went to: the newest `auto_assign:ticket` audit entry
+ * of the same pool (a team's rotation, or the desk-wide one: entries without a teamId). The rotation continues
+ * across restarts and web nodes.
+ */
+async function lastInRotation(tx: Tx, teamId: string | null): Promise<string | undefined> {
+  const [row] = await tx.$queryRaw<Array<{ assigneeId: string | null }>>`
+    SELECT "after" ->> 'assigneeId' AS "assigneeId" FROM "AuditLog"
+     WHERE "action" = 'auto_assign:ticket' AND coalesce("after" ->> 'teamId', '') = ${teamId ?? ''}
+     ORDER BY "id" DESC LIMIT 1`
+  return row?.assigneeId ?? undefined
+}
+
+/** A rotation over a sorted pool: the next agent after the last one, wrapping around. */
+class Rotation {
+  private index: number
+  constructor(
+    readonly pool: string[],
+    last: string | undefined,
+  ) {
+    const at = last ? pool.findIndex((id) => id > last) : 0
+    this.index = at < 0 ? 0 : at
+  }
+  peek() {
+    return this.pool[this.index % this.pool.length]!
+  }
+  advance() {
+    this.index++
+  }
+}
+
+/**
+ * The rotation pools for tickets, from the agents online (`agentIds`): a team's ticket goes to the team's members
+ * among them (any role that works tickets: membership is the opt-in); a ticket without a team to the desk-wide pool
+ * (ROUND_ROBIN_ROLES). Built once per pool per run, under the round-robin lock.
+ */
+function rotations(tx: Tx, agentIds: readonly string[], generalRoles: readonly Role[]) {
+  const agents = [...new Set(agentIds)].sort()
+  const cache = new Map<string, Promise<Rotation>>()
+  return (teamId: string | null) => {
+    const key = teamId ?? ''
+    let rotation = cache.get(key)
+    if (!rotation) {
+      rotation = (async () => {
+        const allowed = teamId
+          ? new Set(await teamAgentIds(tx, teamId))
+          : new Set((await tx.user.findMany({ where: { id: { in: agents }, role: { in: [...generalRoles] }, disabledAt: null }, select: { id: true } })).map((u) => u.id))
+        return new Rotation(agents.filter((id) => allowed.has(id)), await lastInRotation(tx, teamId))
+      })()
+      cache.set(key, rotation)
+    }
+    return rotation
+  }
+}
+
+/**
  * Assigns unassigned, unsolved tickets round-robin among `agentIds` (the agents online now: the web process reads
- * them from socket presence, server/realtime.tickets.ts). The pointer is the agent the previous automatic
- * assignment went to (the newest `auto_assign:ticket` audit entry), so the rotation continues across restarts and
- * web nodes; an advisory lock serialises concurrent runs, and `assigneeId IS NULL` in the update means a ticket
- * someone took meanwhile is left alone. Returns the assignments made.
+ * them from socket presence, app/realtime/presence.server.ts): a team's ticket among the team's members online, any
+ * other among the online support agents (see `rotations`). An advisory lock serialises concurrent runs, and
+ * `assigneeId IS NULL` in the update means a ticket someone took meanwhile is left alone. A ticket whose pool has
+ * nobody online stays unassigned (in its team's queue). Returns the assignments made.
  */
 export async function autoAssignTickets(ticketIds: string[], agentIds: string[], ctx: { actorId?: string | null; requestId?: string | null } = {}) {
-  const agents = [...new Set(agentIds)].sort()
-  if (agents.length === 0 || ticketIds.length === 0) return []
+  if (agentIds.length === 0 || ticketIds.length === 0) return []
   return prisma.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${ROUND_ROBIN_LOCK}, 0))`
-    const eligible = await tx.user.findMany({ where: { id: { in: agents }, role: { in: [...ROUND_ROBIN_ROLES] }, disabledAt: null }, select: { id: true } })
-    const pool = agents.filter((id) => eligible.some((user) => user.id === id))
-    if (pool.length === 0) return []
-    const previous = await tx.auditLog.findFirst({ where: { action: 'auto_assign:ticket' }, orderBy: { id: 'desc' }, select: { after: true } })
-    const lastAgent = (previous?.after as { assigneeId?: string } | null)?.assigneeId
-    let index = lastAgent ? pool.findIndex((id) => id > lastAgent) : 0
-    if (index < 0) index = 0
+    const poolFor = rotations(tx, agentIds, ROUND_ROBIN_ROLES)
     const tickets = await tx.ticket.findMany({
       where: { id: { in: ticketIds }, assigneeId: null, status: { in: [...UNSOLVED_STATUSES] } },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      select: { id: true },
+      select: { id: true, teamId: true },
     })
     const made: { ticketId: string; assigneeId: string }[] = []
     for (const ticket of tickets) {
-      const assigneeId = pool[index % pool.length]!
+      const rotation = await poolFor(ticket.teamId)
+      if (rotation.pool.length === 0) continue
+      const assigneeId = rotation.peek()
       const { count } = await tx.ticket.updateMany({ where: { id: ticket.id, assigneeId: null }, data: { assigneeId, version: { increment: 1 } } })
       if (count === 0) continue
-      index++
+      rotation.advance()
       made.push({ ticketId: ticket.id, assigneeId })
-      await recordAudit(tx, { actorId: ctx.actorId ?? null, action: 'auto_assign:ticket', entityType: 'ticket', entityId: ticket.id, after: { assigneeId, pool }, requestId: ctx.requestId })
+      await recordAudit(tx, {
+        actorId: ctx.actorId ?? null,
+        action: 'auto_assign:ticket',
+        entityType: 'ticket',
+        entityId: ticket.id,
+        after: { assigneeId, pool: rotation.pool, ...(ticket.teamId ? { teamId: ticket.teamId } : {}) },
+        requestId: ctx.requestId,
+      })
     }
     return made
   })
 }
 
+/**
+ * Bulk "assign round-robin": (re)assigns one unsolved ticket to the next agent of its rotation among `agentIds` (the
+ * agents chosen when the bulk started), whoever had it. A team's ticket only goes to the team's members among them
+ * (any agent role), any other ticket to any of them who works tickets. Same rotation pointer and lock as the automatic
+ * assignment, so consecutive tickets alternate. A ticket whose pool is empty is refused with the reason.
+ */
+export async function assignTicketRoundRobin(ticketId: string, agentIds: string[], ctx: Ctx): Promise<{ changed: boolean; assigneeId: string }> {
+  requirePermission(ctx.actor, 'update:ticket')
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${ROUND_ROBIN_LOCK}, 0))`
+    const ticket = await lockTicket(tx, ticketId)
+    if (!(UNSOLVED_STATUSES as readonly string[]).includes(ticket.status)) throw new TicketActionError(400, 'A solved or closed ticket is not reassigned.')
+    const rotation = await rotations(tx, agentIds, AGENT_ROLES)(ticket.teamId)
+    if (rotation.pool.length === 0) {
+      throw new TicketActionError(400, ticket.teamId ? 'None of the chosen agents is a member of this ticket’s team.' : 'None of the chosen agents can work tickets.')
+    }
+    const assigneeId = rotation.peek()
+    const changed = ticket.assigneeId !== assigneeId
+    if (changed) await tx.ticket.update({ where: { id: ticketId }, data: { assigneeId, version: { increment: 1 } }, select: { id: true } })
+    await recordAudit(tx, {
+      actorId: ctx.actor.id,
+      action: 'auto_assign:ticket',
+      entityType: 'ticket',
+      entityId: ticketId,
+      before: { assigneeId: ticket.assigneeId },
+      after: { assigneeId, pool: rotation.pool, ...(ticket.teamId ? { teamId: ticket.teamId } : {}) },
+      requestId: ctx.requestId,
+    })
+    return { changed, assigneeId }
+  })
+}

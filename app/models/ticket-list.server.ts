@@ -22,6 +22,7 @@ import {
  * | --------------------------------- | ------------------------------------------------------------------ |
  * | sort updated / created (+ id)     | Ticket_updatedAt_id_idx / Ticket_createdAt_id_idx                  |
  * | mine (assignee + unsolved)        | Ticket_assigneeId_status_updatedAt_id_idx                          |
+ * | team / my teams (team + unsolved) | Ticket_teamId_status_updatedAt_id_idx (TeamMember_pkey for mine)   |
  * | unassigned (unsolved)             | partial Ticket_unassigned_updatedAt_idx                            |
  * | status / pending                  | Ticket_status_updatedAt_id_idx                                     |
  * | priority                          | Ticket_status_priority_updatedAt_idx                               |
@@ -52,6 +53,8 @@ export type TicketListQuery = {
   tag?: string[]
   /** A user id, or 'none' (unassigned). */
   assignee?: string
+  /** A team id, or 'none' (no team). */
+  team?: string
   q?: string
   sort: TicketListSort
   dir: 'asc' | 'desc'
@@ -90,6 +93,7 @@ export const TicketListQuerySchema = z.object({
   priority: multi(z.enum(TICKET_PRIORITIES, { errorMap: () => ({ message: `Unknown priority; choose from ${TICKET_PRIORITIES.join(', ')}` }) })),
   tag: multi(z.string().max(40, 'Tags are at most 40 characters').transform(normalizeTag)),
   assignee: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Choose an assignee from the list').optional()),
+  team: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Choose a team from the list').optional()),
   q: z.preprocess(blankToUndefined, z.string().max(200, 'Search for at most 200 characters').optional()),
   sort: z.preprocess(blankToUndefined, z.enum(TICKET_LIST_SORTS, { errorMap: () => ({ message: 'Sort by updated or created' }) }).default('updated')),
   dir: z.preprocess(blankToUndefined, z.enum(['asc', 'desc'], { errorMap: () => ({ message: 'Use asc or desc' }) }).default('desc')),
@@ -173,6 +177,9 @@ export function viewConditions(view: TicketView, viewer: TicketViewer, now: Date
   switch (view) {
     case 'mine':
       return [Prisma.sql`t."assigneeId" = ${viewer.id}`, unsolved]
+    case 'team':
+      // The viewer's teams are few: an IN list the planner turns into index scans on the team index.
+      return [Prisma.sql`t."teamId" IN (SELECT tm."teamId" FROM "TeamMember" tm WHERE tm."userId" = ${viewer.id})`, unsolved]
     case 'unassigned':
       return [Prisma.sql`t."assigneeId" IS NULL`, unsolved]
     case 'open':
@@ -208,6 +215,8 @@ function filterConditions(query: TicketListQuery, viewer: TicketViewer, now: Dat
   if (query.tag) conditions.push(Prisma.sql`t."tags" @> ${query.tag}::text[]`)
   if (query.assignee === 'none') conditions.push(Prisma.sql`t."assigneeId" IS NULL`)
   else if (query.assignee) conditions.push(Prisma.sql`t."assigneeId" = ${query.assignee === 'me' ? viewer.id : query.assignee}`)
+  if (query.team === 'none') conditions.push(Prisma.sql`t."teamId" IS NULL`)
+  else if (query.team) conditions.push(Prisma.sql`t."teamId" = ${query.team}`)
   if (query.q) {
     const search = classifyTicketSearch(query.q)
     if ('error' in search) throw new Error(search.error)
@@ -242,10 +251,11 @@ export function ticketListPageSql(query: TicketListQuery, viewer: TicketViewer, 
   const direction = dir === 'desc' ? Prisma.sql`DESC` : Prisma.sql`ASC`
   return Prisma.sql`
     SELECT t."id", t."number", t."subject", t."status"::text AS "status", t."priority"::text AS "priority", t."tags",
-           t."requesterName", t."requesterEmail", t."assigneeId", u."name" AS "assigneeName", o."number" AS "orderNumber",
+           t."requesterName", t."requesterEmail", t."assigneeId", u."name" AS "assigneeName", t."teamId", tm."name" AS "teamName", o."number" AS "orderNumber",
            t."csatRating", t."createdAt", t."updatedAt", t."lastMessageAt"
       FROM "Ticket" t
       LEFT JOIN "User" u ON u."id" = t."assigneeId"
+      LEFT JOIN "Team" tm ON tm."id" = t."teamId"
       LEFT JOIN "Order" o ON o."id" = t."orderId"
       ${whereSql(conditions)}
      ORDER BY ${column} ${direction}, t."id" ${direction}
@@ -263,6 +273,8 @@ export type TicketListRow = {
   requesterEmail: string
   assigneeId: string | null
   assigneeName: string | null
+  teamId: string | null
+  teamName: string | null
   orderNumber: string | null
   csatRating: number | null
   createdAt: Date
@@ -310,6 +322,8 @@ export type ViewCounts = {
   tags: { tag: string; count: TicketCount }[]
   /** Saved views (by id), counted with their own filters. */
   custom: Record<string, TicketCount>
+  /** Every team (by name) with its unsolved tickets. */
+  teams: { id: string; name: string; count: TicketCount }[]
 }
 
 /** How many tags the "By tag" group lists. */
@@ -353,16 +367,43 @@ export function viewCountsSql(viewer: TicketViewer, custom: { id: string; search
                    unnest(recent."tags") AS tag
              GROUP BY tag ORDER BY uses DESC, tag LIMIT ${TAG_VIEWS_LIMIT}) x
   ) AS "tags"`
-  const statement = Prisma.sql`SELECT ${Prisma.join([...parts, tags], ', ')}`
+  // Teams are few (a desk has a handful): each counted on the team index up to the cap.
+  const teams = Prisma.sql`(
+    SELECT coalesce(json_agg(json_build_object('id', tm."id", 'name', tm."name", 'n', (
+             SELECT count(*) FROM (SELECT 1 FROM "Ticket" t2 WHERE t2."teamId" = tm."id" AND t2."status" IN (${statusList(UNSOLVED_STATUSES)}) LIMIT ${cap + 1}) c
+           )) ORDER BY tm."name"), '[]'::json)
+      FROM "Team" tm
+  ) AS "teams"`
+  const statement = Prisma.sql`SELECT ${Prisma.join([...parts, tags, teams], ', ')}`
   const read = (row: Record<string, unknown>): ViewCounts => {
     const n = (key: string) => asCount(Number(row[key] ?? 0), cap)
     const tagRows = (typeof row.tags === 'string' ? JSON.parse(row.tags) : (row.tags ?? [])) as { tag: string; n: number }[]
+    const teamRows = (typeof row.teams === 'string' ? JSON.parse(row.teams) : (row.teams ?? [])) as { id: string; name: string; n: number }[]
     return {
       views: Object.fromEntries(TICKET_VIEWS.map((view) => [view, n(`v_${view}`)])) as ViewCounts['views'],
       priorities: Object.fromEntries(TICKET_PRIORITIES.map((priority) => [priority, n(`p_${priority}`)])) as ViewCounts['priorities'],
       tags: tagRows.map((item) => ({ tag: item.tag, count: asCount(Number(item.n), cap) })),
       custom: Object.fromEntries(customQueries.map(({ id, key }) => [id, n(key)])),
+      teams: teamRows.map((team) => ({ id: team.id, name: team.name, count: asCount(Number(team.n), cap) })),
     }
   }
   return { statement, read }
+}
+
+/**
+ * Every ticket matching `query` (as `viewer` sees it at `now`), `size` ids at a time, for bulk actions on "all N
+ * matching" (app/models/ticket-bulk.server.ts). Keyset by id, not by the list's sort: a row the action changes
+ * (its updatedAt moves) is never met twice and none is skipped; tickets created meanwhile with a later id join in.
+ */
+export async function* iterateTicketIds(query: TicketListQuery, viewer: TicketViewer, now: Date, size = 500): AsyncGenerator<string[]> {
+  let after: string | null = null
+  for (;;) {
+    const conditions = filterConditions({ ...query, after: undefined, before: undefined }, viewer, now)
+    if (after !== null) conditions.push(Prisma.sql`t."id" > ${after}`)
+    const rows = await prisma.$queryRaw<{ id: string }[]>(Prisma.sql`SELECT t."id" FROM "Ticket" t ${whereSql(conditions)} ORDER BY t."id" LIMIT ${size}`)
+    if (rows.length === 0) return
+    yield rows.map((row) => row.id)
+    if (rows.length < size) return
+    after = rows.at(-1)!.id
+  }
 }

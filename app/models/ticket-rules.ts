@@ -50,10 +50,11 @@ export function statusChangeRefusal(from: TicketStatusValue, to: TicketStatusVal
 }
 
 /** Built-in queues (`/tickets?view=…`). Each is a preset of the list's filters (app/models/ticket-list.server.ts). */
-export const TICKET_VIEWS = ['mine', 'unassigned', 'open', 'pending', 'breaching', 'breached', 'all'] as const
+export const TICKET_VIEWS = ['mine', 'team', 'unassigned', 'open', 'pending', 'breaching', 'breached', 'all'] as const
 export type TicketView = (typeof TICKET_VIEWS)[number]
 export const VIEW_LABELS: Record<TicketView, string> = {
   mine: 'My open',
+  team: 'My teams',
   unassigned: 'Unassigned',
   open: 'All open',
   pending: 'Pending',
