@@ -5,6 +5,7 @@ import type { SlaSignal } from '#app/realtime/events.ts'
 import { prisma, type Db, type Prisma } from '#app/utils/db.server.ts'
 import { ALWAYS_OPEN, type BusinessCalendar, type Pause } from './business-hours.ts'
 import { computeDeadlines, parseCalendar, parseStoredPauses, remainingMinutes, toStoredPauses, warnAfterMinutes } from './clock-state.ts'
+import { raiseSlaAlert, resolveSlaAlerts } from './sla-alerts.server.ts'
 
 /**
  * The SLA engine (docs/decisions/0007-sla-engine.md): every SLA clock in OpsDeck — a ticket's first response, next
@@ -21,7 +22,8 @@ import { computeDeadlines, parseCalendar, parseStoredPauses, remainingMinutes, t
  *   (app/queues/sla.server.ts) by the worker.
  * - Warnings and breaches set `warnedAt` / `breachedAt` (the instant itself, not when it was noticed), append an
  *   SlaEvent and NOTIFY `opsdeck_sla` in the same transaction; the web process turns that into `sla.warning` /
- *   `sla.breached` socket signals (sla-realtime.server.ts).
+ *   `sla.breached` socket signals (sla-realtime.server.ts). They also raise the clock's alert in the alerts pipeline,
+ *   resolved when the clock is met, restarted or cancelled (sla-alerts.server.ts).
  *
  * Every function takes the time of the change (`at`) or of the evaluation (`now`): no decision here reads the wall
  * clock (only a timer's delay is real time). All are idempotent: starting a running clock, stopping a stopped one, pausing a paused one change nothing.
@@ -172,6 +174,7 @@ export function dbWriter(tx: Prisma.TransactionClient): ClockWriter {
     },
     async event(clock, kind, at) {
       await tx.slaEvent.create({ data: eventRow(clock, kind, at), select: { id: true } })
+      await resolveSlaAlerts(tx, clock, kind, at)
     },
     async signal(clock, kind, at) {
       const payload: SlaSignalPayload = {
@@ -186,6 +189,7 @@ export function dbWriter(tx: Prisma.TransactionClient): ClockWriter {
       }
       // Delivered by Postgres on commit only, to every web process LISTENing (sla-realtime.server.ts).
       await tx.$executeRaw`select pg_notify(${SLA_SIGNAL_CHANNEL}, ${JSON.stringify(payload)})`
+      await raiseSlaAlert(tx, clock, kind, at)
     },
     async timers(clock) {
       await scheduleClockTimers(clock)
