@@ -1,9 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq'
 import { finishBulkOperation, startBulkOperation } from '#app/models/bulk-operation.server.ts'
+import { startTicketBulkOperation } from '#app/models/ticket-bulk.server.ts'
 import { parseBulkJob, type BulkJobData } from '#app/queues/bulk.server.ts'
 import type { Logger } from '#app/utils/logger.server.ts'
 import { runBulkAction } from './actions.ts'
 import { runExport } from './export.ts'
+import { runTicketBulkAction } from './tickets.ts'
 
 /**
  * The `bulk` queue's processor (registered in workers/index.ts). One job = one BulkOperation: claim it, run it
@@ -13,20 +15,27 @@ import { runExport } from './export.ts'
 export function createBulkProcessor(log: Logger) {
   return async function processBulkJob(job: Job<BulkJobData>) {
     const { operationId } = parseBulkJob(job.name, job.data)
+    // An orders operation, else a tickets one (app/models/ticket-bulk.server.ts); each claim matches only its own.
     const operation = await startBulkOperation(operationId)
-    if (!operation) return { operationId, outcome: 'nothing to do' }
+    const ticketOperation = operation ? null : await startTicketBulkOperation(operationId)
+    if (!operation && !ticketOperation) return { operationId, outcome: 'nothing to do' }
     const started = Date.now()
     try {
-      if (operation.kind === 'export') {
-        const result = await runExport(operation)
+      if (ticketOperation) {
+        const result = await runTicketBulkAction(ticketOperation)
+        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
+        await finishBulkOperation(operationId, { status: 'completed' })
+      } else if (operation!.kind === 'export') {
+        const result = await runExport(operation!)
         if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
         await finishBulkOperation(operationId, { status: 'completed', ...result })
       } else {
-        const result = await runBulkAction(operation)
+        const result = await runBulkAction(operation!)
         if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
         await finishBulkOperation(operationId, { status: 'completed' })
       }
-      log.info({ operationId, kind: operation.kind, ms: Date.now() - started }, `bulk ${operation.kind} completed`)
+      const kind = (operation ?? ticketOperation)!.kind
+      log.info({ operationId, kind, ms: Date.now() - started }, `bulk ${kind} completed`)
       return { operationId, outcome: 'completed' }
     } catch (error) {
       const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
