@@ -15,9 +15,9 @@ import { runTicketBulkAction } from './tickets.ts'
 export function createBulkProcessor(log: Logger) {
   return async function processBulkJob(job: Job<BulkJobData>) {
     const { operationId } = parseBulkJob(job.name, job.data)
-    // An orders operation, else a tickets one (app/models/ticket-bulk.server.ts); each claim matches only its own.
-    const operation = await startBulkOperation(operationId)
-    const ticketOperation = operation ? null : await startTicketBulkOperation(operationId)
+    // A tickets operation (app/models/ticket-bulk.server.ts: its claim matches only area 'tickets'), else an orders one.
+    const ticketOperation = await startTicketBulkOperation(operationId)
+    const operation = ticketOperation ? null : await startBulkOperation(operationId)
     if (!operation && !ticketOperation) return { operationId, outcome: 'nothing to do' }
     const started = Date.now()
     try {
