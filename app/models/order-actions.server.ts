@@ -142,44 +142,55 @@ async function runOrderAction<Extra extends Record<string, unknown> = Record<str
 ): Promise<OrderActionResult & Partial<Extra>> {
   requireRole(action, ctx.actor)
   const { result, outboxIds } = await prisma.$transaction(
-    async (tx) => {
-      const order = await lockOrder(tx, orderId)
-      const replayed = options.replay ? await options.replay(tx, order) : null
-      if (replayed) return { result: replayed, outboxIds: [] as bigint[] }
-      if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== order.version) {
-        throw new StaleOrderError(orderId, ctx.expectedVersion, order.version)
-      }
-      const units = await loadUnits(tx, orderId)
-      const refusal = refusalReason(action, { ...order, units }, ctx.actor.role)
-      if (refusal) throw new IllegalTransitionError(refusal, action)
-
-      const applied = await apply(tx, order, units)
-      if (applied.noop) return { result: { ...statusOf(order), id: order.id, changed: false, ...applied.extra }, outboxIds: [] as bigint[] }
-      if (applied.rederive) {
-        await rederiveOrderPaymentStatus(tx, orderId)
-        await rederiveOrderFulfillmentStatus(tx, orderId)
-      }
-      const updated = await tx.order.update({
-        where: { id: orderId },
-        data: { ...applied.data, version: { increment: 1 } },
-        select: SUMMARY,
-      })
-      await recordAudit(tx, {
-        actorId: ctx.actor.id,
-        action: `${action}:order`,
-        entityType: 'order',
-        entityId: orderId,
-        before: { ...statusOf(order), ...applied.before },
-        after: { ...statusOf(updated), ...applied.after },
-        requestId: ctx.requestId ?? null,
-      })
-      return { result: { ...updated, changed: true, ...applied.extra }, outboxIds: applied.outboxIds ?? [] }
-    },
+    (tx) => runOrderActionIn<Extra>(tx, action, orderId, ctx, apply, options),
     // Waiting for the row lock counts against the transaction: a busy order (a bulk job next to the page) may queue.
     { maxWait: 5_000, timeout: 15_000 },
   )
   if (outboxIds.length) await dispatchOutbox(outboxIds)
-  return result as OrderActionResult & Partial<Extra>
+  return result
+}
+
+/** The action inside the caller's transaction; the caller dispatches `outboxIds` after its commit. */
+async function runOrderActionIn<Extra extends Record<string, unknown> = Record<string, never>>(
+  tx: Tx,
+  action: OrderAction,
+  orderId: string,
+  ctx: Ctx,
+  apply: (tx: Tx, order: LockedOrder, units: OrderUnits) => Promise<Applied>,
+  options: ActionOptions = {},
+): Promise<{ result: OrderActionResult & Partial<Extra>; outboxIds: bigint[] }> {
+  requireRole(action, ctx.actor)
+  const order = await lockOrder(tx, orderId)
+  const replayed = options.replay ? await options.replay(tx, order) : null
+  if (replayed) return { result: replayed as OrderActionResult & Partial<Extra>, outboxIds: [] }
+  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== order.version) {
+    throw new StaleOrderError(orderId, ctx.expectedVersion, order.version)
+  }
+  const units = await loadUnits(tx, orderId)
+  const refusal = refusalReason(action, { ...order, units }, ctx.actor.role)
+  if (refusal) throw new IllegalTransitionError(refusal, action)
+
+  const applied = await apply(tx, order, units)
+  if (applied.noop) return { result: { ...statusOf(order), id: order.id, changed: false, ...applied.extra } as OrderActionResult & Partial<Extra>, outboxIds: [] }
+  if (applied.rederive) {
+    await rederiveOrderPaymentStatus(tx, orderId)
+    await rederiveOrderFulfillmentStatus(tx, orderId)
+  }
+  const updated = await tx.order.update({
+    where: { id: orderId },
+    data: { ...applied.data, version: { increment: 1 } },
+    select: SUMMARY,
+  })
+  await recordAudit(tx, {
+    actorId: ctx.actor.id,
+    action: `${action}:order`,
+    entityType: 'order',
+    entityId: orderId,
+    before: { ...statusOf(order), ...applied.before },
+    after: { ...statusOf(updated), ...applied.after },
+    requestId: ctx.requestId ?? null,
+  })
+  return { result: { ...updated, changed: true, ...applied.extra } as OrderActionResult & Partial<Extra>, outboxIds: applied.outboxIds ?? [] }
 }
 
 function requireReason(reason: string | undefined | null, what: string, action: OrderAction): string {
@@ -510,6 +521,21 @@ const REQUEST_KEY = /^[A-Za-z0-9_.:-]{1,100}$/
  * refunds cannot together exceed what was captured. A replayed requestKey returns the order as it is (changed:false).
  */
 export async function refundOrder(orderId: string, input: RefundInput, ctx: Ctx) {
+  const { apply, options } = refundSteps(orderId, input, ctx)
+  return runOrderAction<{ refundId: string }>('refund', orderId, ctx, apply, options)
+}
+
+/**
+ * refundOrder inside the caller's transaction (a return's resolution: the Refund row, its `payments.refund` outbox row
+ * and the return's link to it commit together or not at all). The caller dispatches `outboxIds` after its commit.
+ */
+export async function refundOrderIn(tx: Tx, orderId: string, input: RefundInput, ctx: Ctx) {
+  const { apply, options } = refundSteps(orderId, input, ctx)
+  return runOrderActionIn<{ refundId: string }>(tx, 'refund', orderId, ctx, apply, options)
+}
+
+/** The refund's checks and writes (run with the order row locked), and its replay: the same request key again. */
+function refundSteps(orderId: string, input: RefundInput, ctx: Ctx): { apply: (tx: Tx, order: LockedOrder) => Promise<Applied>; options: ActionOptions } {
   const reason = requireReason(input.reason, 'refund', 'refund')
   if (!Number.isInteger(input.amount) || input.amount < 1) {
     throw new InvalidOrderInputError('The refund amount must be a positive amount', 'refund')
@@ -519,11 +545,8 @@ export async function refundOrder(orderId: string, input: RefundInput, ctx: Ctx)
   }
   const key = input.requestKey ?? randomUUID()
   const refundKey = `refund:${orderId}:${key}`
-  return runOrderAction<{ refundId: string }>(
-    'refund',
-    orderId,
-    ctx,
-    async (tx, order) => {
+  return {
+    apply: async (tx, order) => {
       if (input.lines?.length) {
         const known = await tx.orderLine.findMany({ where: { orderId, id: { in: input.lines.map((l) => l.orderLineId) } }, select: { id: true, quantityOrdered: true } })
         for (const line of input.lines) {
@@ -574,7 +597,7 @@ export async function refundOrder(orderId: string, input: RefundInput, ctx: Ctx)
         extra: { refundId: refund.id },
       }
     },
-    {
+    options: {
       async replay(tx, order) {
         const existing = await tx.refund.findUnique({ where: { idempotencyKey: refundKey }, select: { id: true, amount: true } })
         if (!existing) return null
@@ -587,7 +610,7 @@ export async function refundOrder(orderId: string, input: RefundInput, ctx: Ctx)
         return { ...statusOf(order), id: order.id, changed: false, refundId: existing.id } as OrderActionResult
       },
     },
-  )
+  }
 }
 
 // ─── Bookkeeping: notes, tags, assignee ─────────────────────────────────────────────────────────────────────────

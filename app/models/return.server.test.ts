@@ -275,7 +275,50 @@ describe('refund resolution', () => {
     expect((await auditOf(id)).at(-1)).toMatchObject({ action: 'resolve:return' })
   })
 
-  test('a crash between the refund and the resolution is repaired by trying again: still one refund', async () => {
+  /** Makes the next write matching `when` on `table` fail inside its transaction, as a crash at that point would. */
+  async function failingWrite<T>(table: 'Return' | 'OutboxMessage', when: string, work: () => Promise<T>) {
+    await prisma.$executeRawUnsafe(`create or replace function test_fail_write() returns trigger language plpgsql as $$
+      begin if ${when} then raise exception 'simulated crash'; end if; return new; end $$`)
+    await prisma.$executeRawUnsafe(`create trigger test_fail_write before insert or update on "${table}" for each row execute function test_fail_write()`)
+    try {
+      return await work()
+    } finally {
+      await prisma.$executeRawUnsafe(`drop trigger test_fail_write on "${table}"`)
+    }
+  }
+
+  async function refundState(orderId: string, returnId: string) {
+    const [ret, order, refunds, outbox, orderAudit] = await Promise.all([
+      prisma.return.findUniqueOrThrow({ where: { id: returnId }, select: { status: true, resolution: true, version: true } }),
+      prisma.order.findUniqueOrThrow({ where: { id: orderId }, select: { version: true, paymentStatus: true } }),
+      prisma.refund.findMany({ where: { orderId }, select: { id: true, returnId: true, amount: true } }),
+      prisma.outboxMessage.findMany({ where: { topic: 'payments.refund', idempotencyKey: { startsWith: `payments.refund:${orderId}:` } }, select: { payload: true } }),
+      prisma.auditLog.count({ where: { entityType: 'order', entityId: orderId, action: 'refund:order' } }),
+    ])
+    return { ret, order, refunds, outbox, orderAudit }
+  }
+
+  test('the refund, its outbox row, its link and the resolution are one transaction: a crash at either end leaves nothing', async () => {
+    const { graph, id } = await receivedReturn()
+    const before = await refundState(graph.order.id, id)
+    expect(before).toMatchObject({ ret: { status: 'received', resolution: null }, refunds: [], outbox: [], orderAudit: 0 })
+    // A crash after the refund and its outbox row are written, when the return is resolved.
+    const late = await failingWrite('Return', `new.id = '${id}' and new.status = 'resolved'`, () => resolveReturn(id, { resolution: 'refund', amount: 2_500 }, ops()).catch((e: Error) => e))
+    expect(String(late)).toMatch(/simulated crash/)
+    expect(await refundState(graph.order.id, id)).toEqual(before)
+    // A crash when the refund's outbox row is written (the return's side has not been written yet).
+    const early = await failingWrite('OutboxMessage', `new.topic = 'payments.refund'`, () => resolveReturn(id, { resolution: 'refund', amount: 2_500 }, ops()).catch((e: Error) => e))
+    expect(String(early)).toMatch(/simulated crash/)
+    expect(await refundState(graph.order.id, id)).toEqual(before)
+    // Trying again: one refund, linked, with its outbox row; the return resolved.
+    const result = await resolveReturn(id, { resolution: 'refund', amount: 2_500 }, ops(before.ret.version))
+    const after = await refundState(graph.order.id, id)
+    expect(after.refunds).toEqual([{ id: result.refundId, returnId: id, amount: 2_500 }])
+    expect(after.outbox).toEqual([{ payload: { refundId: result.refundId } }])
+    expect(after).toMatchObject({ ret: { status: 'resolved', resolution: 'refund', version: before.ret.version + 1 }, order: { version: before.order.version + 1 }, orderAudit: 1 })
+  })
+
+  test('a refund left by an earlier attempt (before resolutions were one transaction) is reused: still one refund', async () => {
     const { graph, id } = await receivedReturn()
     // The refund of the first attempt went through, then the process died before the return was resolved.
     await refundOrder(graph.order.id, { amount: 3_000, reason: 'Return', requestKey: `return-${id}-1` }, { actor: actors.operations })

@@ -3,7 +3,7 @@ import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { recordAudit } from './audit.server.ts'
 import { InventoryInputError, OutOfStockError, reserveOrderStock, restockReturnedUnits } from './inventory.server.ts'
 import { rederiveOrderFulfillmentStatus } from './fulfillment.server.ts'
-import { IllegalTransitionError, refundOrder, type Actor, type Ctx } from './order-actions.server.ts'
+import { IllegalTransitionError, refundOrderIn, type Actor, type Ctx } from './order-actions.server.ts'
 import { addOutboxMessage, dispatchOutbox } from './outbox.server.ts'
 import { startClock, stopClock } from './sla/clock.server.ts'
 import {
@@ -25,7 +25,7 @@ import {
  *   return step and an order action never deadlock) → refuse a stale version (StaleReturnError) → refuse what the
  *   rules forbid (IllegalReturnActionError, a sentence for the person) → write → bump Return.version → one AuditLog
  *   row (`<action>:return`, before/after) → dispatch outbox rows after the commit.
- * Money goes through the order's refund path (refundOrder: payments outbox, idempotency key); stock through the
+ * Money goes through the order's refund path (refundOrderIn: payments outbox, idempotency key); stock through the
  * inventory model (restockReturnedUnits / reserveOrderStock) — this module never writes stock levels or ledger rows.
  */
 
@@ -567,9 +567,9 @@ export async function receivedValue(db: Tx | typeof prisma, returnId: string) {
 }
 
 /**
- * received → resolved. `refund` goes through the order's refund path (refundOrder: the same checks, Refund row and
- * payments outbox effect as the order page) with a deterministic request key per return, so a double submit, a
- * retry or a crash between the steps makes one refund; the refund is then linked to the return. `store_credit`
+ * received → resolved. `refund` goes through the order's refund path (refundOrderIn: the same checks, Refund row and
+ * payments outbox effect as the order page) inside the resolution's own transaction, with a deterministic request
+ * key per return: the refund, its link to the return and the resolution commit together, once. `store_credit`
  * records the credit on the return; `exchange` creates a replacement order (source "exchange", one per return) whose
  * stock is reserved in the same transaction (all or nothing); `no_action` needs a reason.
  */
@@ -627,62 +627,58 @@ async function resolveWithRefund(returnId: string, input: { amount: number; reas
   const role = returnRefusal('resolve', 'received', ctx.actor.role)
   if (role) throw new ReturnForbiddenError(role, 'resolve')
 
-  // 1. Check the return (locked, version, state, dispositions) and pick the request key: one per attempt, where a
-  //    new attempt starts only after the previous refund failed at the provider.
-  const prepared = await prisma.$transaction(async (tx) => {
-    const ret = await lockReturn(tx, returnId)
-    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== ret.version) throw new StaleReturnError(ctx.expectedVersion, ret.version)
-    const refusal = returnRefusal('resolve', ret.status, ctx.actor.role)
-    if (refusal) throw new IllegalReturnActionError(refusal, 'resolve')
-    await requireDisposed(tx, returnId)
-    const failed = await tx.refund.count({ where: { orderId: ret.orderId, idempotencyKey: { startsWith: `refund:${ret.orderId}:return-${returnId}-` }, status: 'failed' } })
-    return { ret, requestKey: `return-${returnId}-${failed + 1}` }
-  })
-  const { ret } = prepared
-
-  // 2. The order's refund path (its own transaction: order lock, captured-minus-refunded check, outbox effect).
-  let refundId: string
-  try {
-    const refunded = await refundOrder(
-      ret.orderId,
-      { amount: input.amount, reason: `Return ${ret.number}${reasonText ? `: ${reasonText}` : ''}`, requestKey: prepared.requestKey },
-      { actor: ctx.actor, requestId: ctx.requestId },
-    )
-    refundId = refunded.refundId!
-  } catch (error) {
-    if (error instanceof IllegalTransitionError) throw new ReturnInputError(error.message, { amount: error.message }, 'resolve')
-    throw error
-  }
-
-  // 3. Link the refund and resolve. A replay (the same attempt again) finds the return resolved with this refund.
-  return prisma.$transaction(async (tx) => {
-    const locked = await lockReturn(tx, returnId)
-    const linked = await tx.refund.findUnique({ where: { id: refundId }, select: { returnId: true, amount: true } })
-    if (locked.status === 'resolved' && linked?.returnId === returnId) {
-      return { id: locked.id, number: locked.number, status: locked.status, version: locked.version, changed: false, refundId }
-    }
-    const refusal = returnRefusal('resolve', locked.status, ctx.actor.role)
-    if (refusal) throw new IllegalReturnActionError(refusal, 'resolve')
-    await tx.refund.update({ where: { id: refundId }, data: { returnId }, select: { id: true } })
-    const resolvedAt = new Date()
-    await stopClock(tx, refundClock(returnId), resolvedAt)
-    const updated = await tx.return.update({
-      where: { id: returnId },
-      data: { status: 'resolved', resolution: 'refund', resolvedAt, version: { increment: 1 } },
-      select: { id: true, number: true, status: true, version: true },
-    })
-    const currency = await orderCurrencyOf(tx, returnId)
-    await recordAudit(tx, {
-      actorId: ctx.actor.id,
-      action: 'resolve:return',
-      entityType: 'return',
-      entityId: returnId,
-      before: { status: locked.status, version: locked.version },
-      after: { status: updated.status, version: updated.version, resolution: 'refund', refundId, amount: linked?.amount ?? input.amount, currency, reason: reasonText || null },
-      requestId: ctx.requestId ?? null,
-    })
-    return { ...updated, changed: true, refundId }
-  })
+  // ONE transaction: the Refund row, its `payments.refund` outbox row, the order's audit, the refund's link to the
+  // return and the return's resolution commit together or not at all (a crash leaves neither a refund without its
+  // return nor a resolved return without its refund). Locks: the order row, then the return row (lockReturn), then
+  // the order's payments (refundOrderIn) — the order actions' order, so no deadlock with them.
+  const { result, outboxIds } = await prisma.$transaction(
+    async (tx) => {
+      const ret = await lockReturn(tx, returnId)
+      if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== ret.version) throw new StaleReturnError(ctx.expectedVersion, ret.version)
+      const refusal = returnRefusal('resolve', ret.status, ctx.actor.role)
+      if (refusal) throw new IllegalReturnActionError(refusal, 'resolve')
+      await requireDisposed(tx, returnId)
+      // The request key: one per attempt, where a new attempt starts only after the previous refund failed at the
+      // provider. A refund of this attempt already there (made before resolutions were one transaction) is reused.
+      const failed = await tx.refund.count({ where: { orderId: ret.orderId, idempotencyKey: { startsWith: `refund:${ret.orderId}:return-${returnId}-` }, status: 'failed' } })
+      let refunded: Awaited<ReturnType<typeof refundOrderIn>>
+      try {
+        refunded = await refundOrderIn(
+          tx,
+          ret.orderId,
+          { amount: input.amount, reason: `Return ${ret.number}${reasonText ? `: ${reasonText}` : ''}`, requestKey: `return-${returnId}-${failed + 1}` },
+          { actor: ctx.actor, requestId: ctx.requestId },
+        )
+      } catch (error) {
+        if (error instanceof IllegalTransitionError) throw new ReturnInputError(error.message, { amount: error.message }, 'resolve')
+        throw error
+      }
+      const refundId = refunded.result.refundId!
+      await tx.refund.update({ where: { id: refundId }, data: { returnId }, select: { id: true } })
+      const resolvedAt = new Date()
+      await stopClock(tx, refundClock(returnId), resolvedAt)
+      const updated = await tx.return.update({
+        where: { id: returnId },
+        data: { status: 'resolved', resolution: 'refund', resolvedAt, version: { increment: 1 } },
+        select: { id: true, number: true, status: true, version: true },
+      })
+      const currency = await orderCurrencyOf(tx, returnId)
+      await recordAudit(tx, {
+        actorId: ctx.actor.id,
+        action: 'resolve:return',
+        entityType: 'return',
+        entityId: returnId,
+        before: { status: ret.status, version: ret.version },
+        after: { status: updated.status, version: updated.version, resolution: 'refund', refundId, amount: input.amount, currency, reason: reasonText || null },
+        requestId: ctx.requestId ?? null,
+      })
+      return { result: { ...updated, changed: true, refundId }, outboxIds: refunded.outboxIds }
+    },
+    { maxWait: 5_000, timeout: 15_000 },
+  )
+  // After the commit: the gateway is asked only for a refund that exists (the relay re-enqueues it if this fails).
+  if (outboxIds.length) await dispatchOutbox(outboxIds)
+  return result
 }
 
 /**
