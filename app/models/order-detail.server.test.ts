@@ -7,7 +7,10 @@ import { createOrder } from '#test/factories/orders.ts'
 import { buildReturn } from '#test/factories/returns.ts'
 import { createTicket } from '#test/factories/tickets.ts'
 import { createUser } from '#test/factories/users.ts'
+import { formatMoney } from '#app/utils/money.ts'
+import { cancelOrder } from './order-actions.server.ts'
 import { getOrderCaseFile, LINKED_RECORDS_LIMIT } from './order-detail.server.ts'
+import { approveReturn, cancelReturn, disposeReturnLines, receiveReturn, requestReturn, resolveReturn } from './return.server.ts'
 
 /** The order page's case file against the real database: every section, the linked sync records and the timeline. */
 
@@ -183,4 +186,56 @@ test('a cancelled order without an audit entry (cancelled by a sync) still says 
   const file = (await getOrderCaseFile(graph.order.id))!
   expect(file.timeline.entries[0]).toMatchObject({ kind: 'cancelled', title: 'Order cancelled', actor: { kind: 'integration', name: 'Storefront' } })
   for (const line of file.lines) expect(line.quantityRemaining).toBe(0)
+})
+
+test("every step of the order's returns is in its timeline, with who did it, in the return page's words", async () => {
+  const { user: sam } = await createUser(prisma, { role: 'support', name: 'Sam Support' })
+  const { user: ana } = await createUser(prisma, { role: 'operations', name: 'Ana Ops' })
+  const { user: bo } = await createUser(prisma, { role: 'operations', name: 'Bo Ops' })
+  const graph = await createOrder(prisma, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', quantities: [2], currency: 'GBP' })
+  const [first] = graph.lines
+  const support = { actor: { id: sam.id, role: 'support' as const } }
+  const ops = { actor: { id: ana.id, role: 'operations' as const } }
+
+  const kept = await requestReturn({ orderId: graph.order.id, lines: [{ orderLineId: first!.id, quantity: 1, reasonCode: 'damaged' }], customerNote: 'Scratched top' }, support)
+  await approveReturn(kept.id, { buyLabel: false }, ops)
+  const [line] = await prisma.returnLine.findMany({ where: { returnId: kept.id }, select: { id: true } })
+  await receiveReturn(kept.id, { lines: [{ returnLineId: line!.id, received: 1, damaged: 1 }] }, ops)
+  await disposeReturnLines(kept.id, { lines: [{ returnLineId: line!.id, disposition: 'scrap' }] }, ops)
+  await resolveReturn(kept.id, { resolution: 'store_credit', amount: 1_250 }, ops)
+  const dropped = await requestReturn({ orderId: graph.order.id, lines: [{ orderLineId: first!.id, quantity: 1, reasonCode: 'no_longer_needed' }] }, support)
+  await cancelReturn(dropped.id, { reason: 'Customer keeps it' }, { actor: { id: bo.id, role: 'operations' } })
+
+  const file = (await getOrderCaseFile(graph.order.id))!
+  const steps = file.timeline.entries.filter((entry) => entry.kind === 'return').map((entry) => [entry.title, entry.detail, entry.actor.name])
+  expect(steps).toEqual([
+    [`Return ${dropped.number}: Cancelled`, 'Reason: Customer keeps it', 'Bo Ops'],
+    [`Return ${dropped.number} requested`, '1 unit', 'Sam Support'],
+    [`Return ${kept.number}: Resolved`, 'Store credit · £12.50', 'Ana Ops'],
+    [`Return ${kept.number}: Items dealt with`, expect.stringContaining(': scrap'), 'Ana Ops'],
+    [`Return ${kept.number}: Received`, '1 unit back, 1 damaged', 'Ana Ops'],
+    [`Return ${kept.number}: Approved`, 'No label (customer ships it their own way)', 'Ana Ops'],
+    [`Return ${kept.number} requested`, '1 unit · “Scratched top”', 'Sam Support'],
+  ])
+  // Steps are people's: each with their role; none is shown twice (no extra "requested" from the return row).
+  expect(file.timeline.entries.filter((entry) => entry.kind === 'return').every((entry) => entry.actor.kind === 'person' && entry.actor.role)).toBe(true)
+})
+
+test('a cancel that voids an authorization says so, and the voided payment shows when the gateway confirms it', async () => {
+  const { user: ana } = await createUser(prisma, { role: 'operations', name: 'Ana Ops' })
+  const graph = await createOrder(prisma, { status: 'confirmed', paymentStatus: 'authorized', fulfillmentStatus: 'unfulfilled', currency: 'GBP' })
+  const payment = graph.payments[0]!
+  await cancelOrder(graph.order.id, { reason: 'Duplicate order' }, { actor: { id: ana.id, role: 'operations' } })
+  let file = (await getOrderCaseFile(graph.order.id))!
+  expect(file.timeline.entries.find((entry) => entry.title === 'Cancelled the order')).toMatchObject({
+    detail: expect.stringContaining(`void of the ${formatMoney(payment.amount, 'GBP')} authorization requested`),
+    actor: { kind: 'person', name: 'Ana Ops' },
+  })
+  expect(file.timeline.entries.some((entry) => entry.title === 'Authorization voided')).toBe(false)
+
+  // The payments.void effect stores the gateway's answer (workers/integrations/payments/effects.ts).
+  const voidedAt = new Date(Date.now() + 1_000)
+  await prisma.payment.update({ where: { id: payment.id }, data: { status: 'voided', externalUpdatedAt: voidedAt } })
+  file = (await getOrderCaseFile(graph.order.id))!
+  expect(file.timeline.entries[0]).toMatchObject({ kind: 'payment', title: 'Authorization voided', at: voidedAt, actor: { kind: 'integration', name: 'Payment gateway' } })
 })

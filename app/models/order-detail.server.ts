@@ -2,6 +2,7 @@ import type { FulfillmentStatus, IntegrationKey, JobRunStatus, Prisma, WebhookEv
 import { integrationOfQueue, jobIds } from '#app/queues/integrations.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
+import { describeReturnStep, restockLocationIds, returnStepVerb } from './return-steps.ts'
 
 /**
  * The order page's case file (`/orders/:id`): one order with everything that happened to it, read in a handful of
@@ -113,6 +114,8 @@ const ORDER_SELECT = {
       capturedAt: true,
       failureReason: true,
       createdAt: true,
+      updatedAt: true,
+      externalUpdatedAt: true,
     },
   },
   refunds: {
@@ -221,13 +224,14 @@ export async function getOrderCaseFile(orderId: string) {
   const order = await prisma.order.findUnique({ where: { id: orderId }, select: ORDER_SELECT })
   if (!order) return null
 
-  const [audit, links] = await Promise.all([
+  const [audit, returnSteps, links] = await Promise.all([
     prisma.auditLog.findMany({
       where: { entityType: 'order', entityId: orderId },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: AUDIT_LIMIT,
       select: { id: true, action: true, before: true, after: true, createdAt: true, actor: { select: USER_SELECT } },
     }),
+    getReturnSteps(order),
     getLinkedRecords(orderId),
   ])
 
@@ -251,7 +255,7 @@ export async function getOrderCaseFile(orderId: string) {
     ? new Map((await prisma.user.findMany({ where: { id: { in: [...assigneeIds] } }, select: { id: true, name: true } })).map((user) => [user.id, user.name]))
     : new Map<string, string>()
 
-  const timeline = buildTimeline(order, audit, links, people)
+  const timeline = buildTimeline(order, audit, returnSteps, links, people)
 
   return {
     summary: {
@@ -344,6 +348,51 @@ function toAddress(value: Prisma.JsonValue): AddressView | null {
     country: text('country') ?? text('countryCode'),
     phone: text('phone'),
   }
+}
+
+// ─── Return steps ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Every step of the order's returns as its timeline entries: the returns' own audit rows (return.server.ts audits
+ * each step, the carrier's label and tracking as the system), read by the AuditLog (entityType, entityId, createdAt)
+ * index for the order's few returns, in the same words as the return page (return-steps.ts).
+ */
+type ReturnStepEntry = TimelineEntry & { returnId: string; step: string }
+
+async function getReturnSteps(order: OrderRow): Promise<ReturnStepEntry[]> {
+  if (order.returns.length === 0) return []
+  const numbers = new Map(order.returns.map((ret) => [ret.id, ret.number]))
+  const rows = await prisma.auditLog.findMany({
+    where: { entityType: 'return', entityId: { in: [...numbers.keys()] } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: AUDIT_LIMIT,
+    select: { id: true, entityId: true, action: true, after: true, createdAt: true, actor: { select: { name: true, role: true } } },
+  })
+  const exchangeOrderIds = rows.map((row) => asRecord(row.after).exchangeOrderId).filter((id): id is string => typeof id === 'string')
+  const locationIds = restockLocationIds(rows)
+  const [locations, exchangeOrders] = await Promise.all([
+    locationIds.length ? prisma.location.findMany({ where: { id: { in: locationIds } }, select: { id: true, code: true } }) : [],
+    exchangeOrderIds.length ? prisma.order.findMany({ where: { id: { in: exchangeOrderIds } }, select: { id: true, number: true } }) : [],
+  ])
+  const locationCode = new Map(locations.map((location) => [location.id, location.code]))
+  const orderNumber = new Map(exchangeOrders.map((exchange) => [exchange.id, exchange.number]))
+  const ctx = { currency: order.currency, locationName: (id: string) => locationCode.get(id), orderNumber: (id: string) => orderNumber.get(id) }
+  return rows.map((row): ReturnStepEntry => {
+    const step = describeReturnStep(row, ctx)
+    const number = numbers.get(row.entityId) ?? 'return'
+    return {
+      id: `return-step:${row.id}`,
+      kind: 'return',
+      at: row.createdAt,
+      // "Return requested" → "Return RMA-7 requested"; "Approved" → "Return RMA-7: Approved".
+      title: step.title.startsWith('Return ') ? `Return ${number} ${step.title.slice('Return '.length)}` : `Return ${number}: ${step.title}`,
+      detail: step.detail,
+      actor: step.actor,
+      tone: step.tone,
+      returnId: row.entityId,
+      step: returnStepVerb(row.action),
+    }
+  })
 }
 
 // ─── Sync jobs and webhooks that touched the order ────────────────────────────────────────────────────────────────
@@ -490,6 +539,11 @@ function describeAudit(row: AuditRow, order: OrderRow, people: Map<string, strin
     parts.push(`${units} unit${units === 1 ? '' : 's'} packed`)
   }
   if (typeof after.releasedUnits === 'number' && after.releasedUnits > 0) parts.push(`${after.releasedUnits} reserved units released`)
+  if (Array.isArray(after.voidRequested)) {
+    for (const item of after.voidRequested as Array<Record<string, unknown>>) {
+      if (typeof item.amount === 'number') parts.push(`void of the ${money(item.amount, typeof item.currency === 'string' ? item.currency : order.currency)} authorization requested`)
+    }
+  }
   const title = verb === 'ship' && after.via === 'carrier' ? 'Requested a carrier label' : (AUDIT_TITLES[verb] ?? `${human(verb)} (${row.action})`)
   return { title, detail: parts.length ? parts.join(' · ') : null }
 }
@@ -497,6 +551,7 @@ function describeAudit(row: AuditRow, order: OrderRow, people: Map<string, strin
 function buildTimeline(
   order: OrderRow,
   audit: AuditRow[],
+  returnSteps: ReturnStepEntry[],
   sync: Awaited<ReturnType<typeof getLinkedRecords>>,
   people: Map<string, string>,
 ): TimelineEntry[] {
@@ -572,6 +627,16 @@ function buildTimeline(
     if (payment.authorizedAt) entries.push({ id: `payment-auth:${payment.id}`, kind: 'payment', at: payment.authorizedAt, title: 'Payment authorized', detail: what, actor, tone: 'info' })
     if (payment.capturedAt)
       entries.push({ id: `payment-capture:${payment.id}`, kind: 'payment', at: payment.capturedAt, title: 'Payment captured', detail: money(payment.capturedAmount, payment.currency), actor, tone: 'success' })
+    if (payment.status === 'voided')
+      entries.push({
+        id: `payment-void:${payment.id}`,
+        kind: 'payment',
+        at: payment.externalUpdatedAt ?? payment.updatedAt,
+        title: 'Authorization voided',
+        detail: `${money(payment.amount, payment.currency)} released, nothing charged`,
+        actor,
+        tone: 'neutral',
+      })
     if (payment.status === 'failed')
       entries.push({ id: `payment-failed:${payment.id}`, kind: 'payment', at: payment.createdAt, title: 'Payment failed', detail: payment.failureReason, actor, tone: 'danger' })
   }
@@ -623,7 +688,12 @@ function buildTimeline(
     }
   }
 
+  // Each return's steps from its audit rows; a return requested before steps were audited (an import) still shows
+  // its request, from the return row.
+  const requestAudited = new Set(returnSteps.filter((entry) => entry.step === 'request').map((entry) => entry.returnId))
+  for (const { returnId: _returnId, step: _step, ...entry } of returnSteps) entries.push(entry)
   for (const ret of order.returns) {
+    if (requestAudited.has(ret.id)) continue
     entries.push({
       id: `return:${ret.id}`,
       kind: 'return',

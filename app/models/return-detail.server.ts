@@ -3,7 +3,8 @@ import { prisma } from '#app/utils/db.server.ts'
 import type { TimelineEntry } from './order-detail.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
 import { refundClocks, returnSla } from './return-list.server.ts'
-import { REASON_LABELS, RESOLUTION_LABELS, STATUS_LABELS } from './return-rules.ts'
+import { REASON_LABELS, STATUS_LABELS } from './return-rules.ts'
+import { describeReturnStep } from './return-steps.ts'
 import { receivedValue, returnLabelKey } from './return.server.ts'
 
 /**
@@ -14,30 +15,6 @@ import { receivedValue, returnLabelKey } from './return.server.ts'
 
 /** The order timeline's entry (the page renders it with OrderTimeline): steps are `return`, confirmations `refund`. */
 export type ReturnTimelineEntry = TimelineEntry
-
-const STEP_TITLES: Record<string, string> = {
-  request: 'Return requested',
-  approve: 'Approved',
-  reject: 'Rejected',
-  label: 'Return label created by the carrier',
-  ship: 'Marked in transit',
-  receive: 'Received',
-  dispose: 'Items dealt with',
-  resolve: 'Resolved',
-  cancel: 'Cancelled',
-}
-
-const STEP_TONES: Record<string, ReturnTimelineEntry['tone']> = {
-  request: 'warning',
-  approve: 'info',
-  reject: 'danger',
-  label: 'info',
-  ship: 'info',
-  receive: 'warning',
-  dispose: 'neutral',
-  resolve: 'success',
-  cancel: 'danger',
-}
 
 function asRecord(value: Prisma.JsonValue | null): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
@@ -122,37 +99,7 @@ export async function getReturnPage(returnId: string, now = new Date()) {
   const currency = ret.order.currency
   const timeline: ReturnTimelineEntry[] = []
   for (const row of audit) {
-    const verb = row.action.split(':')[0] ?? row.action
-    const after = asRecord(row.after)
-    const parts: string[] = []
-    if (verb === 'request') {
-      if (typeof after.units === 'number') parts.push(`${after.units} unit${after.units === 1 ? '' : 's'}`)
-      if (typeof after.note === 'string' && after.note) parts.push(`“${after.note}”`)
-    }
-    if (typeof after.reason === 'string' && after.reason) parts.push(`Reason: ${after.reason}`)
-    if (verb === 'approve') parts.push(after.buyLabel === false ? 'No label (customer ships it their own way)' : 'Return label requested from the carrier')
-    if (typeof after.trackingNumber === 'string') parts.push(`${typeof after.carrier === 'string' ? `${after.carrier} ` : ''}${after.trackingNumber}`)
-    if (verb === 'receive' && typeof after.units === 'number') parts.push(`${after.units} unit${after.units === 1 ? '' : 's'} back${typeof after.damaged === 'number' && after.damaged > 0 ? `, ${after.damaged} damaged` : ''}`)
-    if (verb === 'dispose' && Array.isArray(after.lines)) {
-      for (const line of after.lines as Array<Record<string, unknown>>) {
-        parts.push(
-          `${String(line.sku)}: ${String(line.disposition)}${line.disposition === 'restock' ? ` ${String(line.restocked)} to ${locationName.get(String(line.locationId)) ?? 'a location'}` : ''}`,
-        )
-      }
-    }
-    if (verb === 'resolve') {
-      if (typeof after.resolution === 'string') parts.unshift(RESOLUTION_LABELS[after.resolution as keyof typeof RESOLUTION_LABELS] ?? after.resolution)
-      if (typeof after.amount === 'number') parts.push(formatMoney(after.amount, typeof after.currency === 'string' ? after.currency : currency))
-    }
-    timeline.push({
-      id: `audit:${row.id}`,
-      kind: 'return',
-      at: row.createdAt,
-      title: verb === 'ship' && after.via === 'carrier' ? 'In transit (carrier tracking)' : (STEP_TITLES[verb] ?? row.action),
-      detail: parts.length ? parts.join(' · ') : null,
-      actor: row.actor ? { kind: 'person', name: row.actor.name, role: row.actor.role } : verb === 'label' || after.via === 'carrier' ? { kind: 'carrier', name: 'Carrier integration' } : { kind: 'system', name: 'OpsDeck' },
-      tone: STEP_TONES[verb] ?? 'neutral',
-    })
+    timeline.push({ id: `audit:${row.id}`, kind: 'return', at: row.createdAt, ...describeReturnStep(row, { currency, locationName: (id) => locationName.get(id) }) })
   }
   for (const refund of ret.refunds) {
     if (refund.processedAt) {
