@@ -203,7 +203,7 @@ export type LinkedJob = {
   error: string | null
   finishedAt: Date | null
   linkedAt: Date
-  /** Job search on the integration's page for this job id. */
+  /** Job search on the integration's page for this job id; null for a queue of no integration, or a viewer who may not open it. */
   href: string | null
 }
 
@@ -217,10 +217,15 @@ export type LinkedWebhook = {
   error: string | null
   receivedAt: Date
   processedAt: Date | null
-  href: string
+  /** Its processing job's attempts on the integration's page; null when the viewer may not open that page. */
+  href: string | null
 }
 
-export async function getOrderCaseFile(orderId: string) {
+/**
+ * `integrationLinks`: whether the viewer may open the integration pages (`read:integration`); without it the linked
+ * jobs and webhooks are listed without links (they would answer 403).
+ */
+export async function getOrderCaseFile(orderId: string, options: { integrationLinks?: boolean } = {}) {
   const order = await prisma.order.findUnique({ where: { id: orderId }, select: ORDER_SELECT })
   if (!order) return null
 
@@ -232,7 +237,7 @@ export async function getOrderCaseFile(orderId: string) {
       select: { id: true, action: true, before: true, after: true, createdAt: true, actor: { select: USER_SELECT } },
     }),
     getReturnSteps(order),
-    getLinkedRecords(orderId),
+    getLinkedRecords(orderId, options.integrationLinks ?? true),
   ])
 
   const lines = order.lines.map((line) => ({
@@ -397,7 +402,7 @@ async function getReturnSteps(order: OrderRow): Promise<ReturnStepEntry[]> {
 
 // ─── Sync jobs and webhooks that touched the order ────────────────────────────────────────────────────────────────
 
-async function getLinkedRecords(orderId: string) {
+async function getLinkedRecords(orderId: string, withLinks: boolean) {
   const where = { entityType: 'order', entityId: orderId }
   const [jobLinks, webhookLinks, counts] = await Promise.all([
     prisma.recordLink.findMany({
@@ -455,13 +460,14 @@ async function getLinkedRecords(orderId: string) {
       error: latest?.error ?? null,
       finishedAt: latest?.finishedAt ?? null,
       linkedAt: key.linkedAt,
-      href: integration ? integrationSearchHref(integration, key.jobId) : null,
+      href: integration && withLinks ? integrationSearchHref(integration, key.jobId) : null,
     }
   })
   jobs.sort((a, b) => (b.finishedAt ?? b.linkedAt).getTime() - (a.finishedAt ?? a.linkedAt).getTime())
 
   const webhooks: LinkedWebhook[] = events
-    .map((event) => ({ ...event, href: integrationSearchHref(event.provider, jobIds.webhook(event.id)) }))
+    // The processing job's attempts (job id `webhook-<event id>`; a linked event has been processed at least once).
+    .map((event) => ({ ...event, href: withLinks ? integrationSearchHref(event.provider, jobIds.webhook(event.id)) : null }))
     .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime())
 
   return { jobs, jobCount: countOf('job'), webhooks, webhookCount: countOf('webhook') }

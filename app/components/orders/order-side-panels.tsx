@@ -259,7 +259,10 @@ export function OrderLinkedRecords({
   )
 }
 
-/** Every sync job and webhook that touched the order, each linking to its attempts on the integration's page. */
+/**
+ * Every sync job and webhook that touched the order, each linking to its attempts on the integration's page (job search
+ * by job id) when the viewer may open that page.
+ */
 export function OrderSyncPanel({ sync }: { sync: File['sync'] }) {
   return (
     <section className="panel side-panel" aria-labelledby="sync-title" data-testid="order-sync">
@@ -307,9 +310,13 @@ export function OrderSyncPanel({ sync }: { sync: File['sync'] }) {
           {sync.webhooks.map((event) => (
             <li key={event.id} data-testid="linked-webhook">
               <span className="linked-head">
-                <Link to={event.href} className="cell-strong">
-                  {event.topic}
-                </Link>
+                {event.href ? (
+                  <Link to={event.href} className="cell-strong">
+                    {event.topic}
+                  </Link>
+                ) : (
+                  <span className="cell-strong">{event.topic}</span>
+                )}
                 <RecordStatusBadge status={event.status} />
               </span>
               <span className="muted">

@@ -1,5 +1,6 @@
 import type { AppLoadContext } from '@remix-run/node'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ensureIntegrations } from '#app/models/integration-sync.server.ts'
 import { closeQueues } from '#app/queues/connection.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import type { Role } from '#app/utils/permissions.ts'
@@ -7,6 +8,8 @@ import { commitSessionCookie, createSession } from '#app/utils/session.server.ts
 import { createOrder } from '#test/factories/orders.ts'
 import { toMinorUnits } from '#app/utils/money.ts'
 import { action, loader } from './route.tsx'
+
+const { loader: integrationLoader } = await import('../integrations.$key/route.tsx')
 
 /** The order page's loader and action against the real database: offered actions, refusals and their statuses. */
 
@@ -54,6 +57,46 @@ describe('loader', () => {
     expect(asSupport.actions).toEqual(['note'])
     expect(asSupport.assignees).toEqual([])
     expect((await body(await loader(get(manager.cookie, order.order.id)))).actions).toEqual([])
+  })
+})
+
+describe('sync jobs and webhooks link to their drill-down', () => {
+  test("each link opens the integration page's search on that job's attempts; roles that cannot open it get no link", async () => {
+    await ensureIntegrations(['storefront', 'payments'])
+    const order = await createOrder(prisma, { status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled' })
+    const jobId = `import-order-${order.order.id}`
+    const webhook = await prisma.webhookEvent.create({
+      data: { provider: 'payments', eventId: `evt_${order.order.id}`, topic: 'payment.captured', payload: {}, status: 'processed', attempts: 1, receivedAt: new Date() },
+    })
+    const run = (queue: string, integration: 'storefront' | 'payments', id: string, summary: string) =>
+      prisma.jobRun.create({ data: { integration, queue, jobId: id, name: 'x', attempt: 1, status: 'completed', durationMs: 5, summary, startedAt: new Date(), finishedAt: new Date() } })
+    await run('sync-storefront', 'storefront', jobId, 'order imported')
+    await run('sync-payments', 'payments', `webhook-${webhook.id}`, 'payment.captured processed')
+    await prisma.recordLink.createMany({
+      data: [
+        { sourceType: 'job', sourceId: `sync-storefront/${jobId}`, entityType: 'order', entityId: order.order.id },
+        { sourceType: 'webhook', sourceId: webhook.id, entityType: 'order', entityId: order.order.id },
+      ],
+    })
+
+    const page = await body(await loader(get(operations.cookie, order.order.id)))
+    const hrefs = [page.file.sync.jobs[0].href, page.file.sync.webhooks[0].href] as string[]
+    expect(hrefs).toEqual([`/integrations/storefront?view=search&q=${jobId}`, `/integrations/payments?view=search&q=webhook-${webhook.id}`])
+    // Follow each link as the browser would: the integration page finds the attempts by job id.
+    for (const [href, summary] of [
+      [hrefs[0]!, 'order imported'],
+      [hrefs[1]!, 'payment.captured processed'],
+    ] as const) {
+      const url = new URL(href, 'http://localhost')
+      const key = url.pathname.split('/').at(-1)!
+      const answer = await body(await integrationLoader({ request: new Request(url, { headers: { cookie: operations.cookie } }), params: { key }, context }))
+      expect(answer.list).toMatchObject({ view: 'search', matchedBy: ['job id'], rows: [expect.objectContaining({ summary, status: 'completed' })] })
+    }
+
+    // Support may read the order but not the integration pages: the records are listed, unlinked.
+    const asSupport = await body(await loader(get(support.cookie, order.order.id)))
+    expect(asSupport.file.sync.jobs).toEqual([expect.objectContaining({ jobId, href: null })])
+    expect(asSupport.file.sync.webhooks).toEqual([expect.objectContaining({ topic: 'payment.captured', href: null })])
   })
 })
 

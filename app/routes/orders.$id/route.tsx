@@ -134,7 +134,7 @@ function parseId(params: LoaderFunctionArgs['params']) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:order')
   const id = parseId(params)
-  const file = await getOrderCaseFile(id)
+  const file = await getOrderCaseFile(id, { integrationLinks: hasPermission(user.role, 'read:integration') })
   invariantResponse(file, `There is no order with id “${id}”. It may have been deleted, or the link is wrong — find it on the orders list.`, { status: 404 })
   const units = file.lines.reduce(
     (sum, line) => ({
