@@ -1,3 +1,4 @@
+import type { AlertSeverity } from '#app/generated/prisma/client.ts'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
@@ -38,7 +39,7 @@ function forRule(result: EvaluationResult, ruleId: string) {
 }
 
 /** A rule on its own metric, with one series per integration breaching from minute 0. */
-async function breachingRule({ severity = 'warning' as const, integrations = ['carrier', 'payments'] } = {}) {
+async function breachingRule({ severity = 'warning' as AlertSeverity, integrations = ['carrier', 'payments'] } = {}) {
   const metric = `integration_errors_${uniqueSuffix().replace(/\W/g, '')}`
   const name = `Integration errors ${uniqueSuffix()}`
   const rule = await createAlertRule(prisma, { metric, name, threshold: 1, severity })

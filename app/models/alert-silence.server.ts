@@ -127,3 +127,19 @@ export async function listSilences({ now = new Date(), expiredLimit = 50 }: { no
     }
   })
 }
+
+/**
+ * "Silence like this": matchers naming exactly one alert's rule and series (`rule=…` plus each series label), for
+ * the silence form to start from; null for an unknown alert.
+ */
+export async function matchersForAlert(alertId: string): Promise<SilenceMatcher[] | null> {
+  const alert = await prisma.alert.findUnique({ where: { id: alertId }, select: { fingerprint: true, rule: { select: { name: true } } } })
+  if (!alert) return null
+  const series = Object.entries(parseLabels(alert.fingerprint)).map(([label, value]) => ({ label, op: '=' as const, value }))
+  return [{ label: 'rule', op: '=', value: alert.rule.name }, ...series]
+}
+
+/** Active and pending silences (the /alerts tab's count). */
+export async function countCurrentSilences(now = new Date()) {
+  return prisma.alertSilence.count({ where: { endsAt: { gt: now } } })
+}

@@ -9,6 +9,7 @@ import * as index from './alerts._index/route.tsx'
 import * as open from './alerts.open.tsx'
 import * as editRule from './alerts.rules.$id.tsx'
 import * as newRule from './alerts.rules.new.tsx'
+import * as newSilence from './alerts.silences.new.tsx'
 
 /**
  * Every loader and action of the alerts area: its own permission check (read:alert to look, create:alert /
@@ -72,6 +73,7 @@ describe('who may do what', () => {
       [open.loader, '/alerts/open', {}],
       [newRule.loader, '/alerts/rules/new', {}],
       [editRule.loader, `/alerts/rules/${rule.id}`, { id: rule.id }],
+      [newSilence.loader, '/alerts/silences/new', {}],
     ] as const) {
       const response = await settle(loader(args(get(cookie, path), params)))
       expect(response.status, path).toBe(403)
@@ -87,11 +89,14 @@ describe('who may do what', () => {
       settle(index.action(args(post(cookie, '/alerts', { intent: 'disable', ruleId: rule.id, version: '1' })))),
       settle(newRule.action(args(post(cookie, '/alerts/rules/new', VALID_RULE)))),
       settle(editRule.action(args(post(cookie, `/alerts/rules/${rule.id}`, { ...VALID_RULE, version: '1' }), { id: rule.id }))),
+      settle(newSilence.action(args(post(cookie, '/alerts/silences/new', { matchers: `rule=${rule.name}`, durationMinutes: '60', comment: 'x' })))),
+      settle(index.action(args(post(cookie, '/alerts', { intent: 'unsilence', silenceId: 'any', version: '1' })))),
     ]
     for (const response of await Promise.all(attempts)) expect(response.status).toBe(403)
     expect(await prisma.alert.findUniqueOrThrow({ where: { id: alert.id }, select: { status: true, silencedUntil: true } })).toEqual({ status: 'firing', silencedUntil: null })
     expect(await prisma.alertRule.findUniqueOrThrow({ where: { id: rule.id }, select: { enabled: true, version: true } })).toEqual({ enabled: true, version: 1 })
     expect(await prisma.alertRule.count({ where: { name: VALID_RULE.name } })).toBe(0)
+    expect(await prisma.alertSilence.count()).toBe(0)
   })
 
   test('anonymous visitors are sent to sign in', async () => {
@@ -247,5 +252,65 @@ describe('history', () => {
     expect((await load('&from=2026-01-01T08:01&to=2026-01-01T08:03')).alerts.map((a: { message: string }) => a.message)).toEqual(['m2', 'm1'])
     // Garbage in the URL falls back to no filter instead of failing the page.
     expect((await load('&status=bogus&from=yesterday')).alerts).toHaveLength(5)
+  })
+})
+
+describe('silences by label matchers', () => {
+  test('a manager creates one (field errors first), sees the alert silenced and the silence listed, and unsilences it', async () => {
+    const { cookie, user } = await signedIn('manager')
+    const metric = `silence_route_${uniqueSuffix()}`
+    const rule = await createAlertRule(prisma, { metric, name: `Carrier errors ${uniqueSuffix()}`, threshold: 1 })
+    const alert = await prisma.alert.create({
+      data: { ruleId: rule.id, fingerprint: 'integration=carrier', value: 5, message: `${metric} is 5`, firedAt: new Date() },
+      select: { id: true },
+    })
+
+    // "Silence by labels…" from the alert starts from its rule and series.
+    const prefilled = await body((await newSilence.loader(args(get(cookie, `/alerts/silences/new?alert=${alert.id}`)))) as Response)
+    expect(prefilled.values).toEqual({ matchers: `rule=${rule.name}\nintegration=carrier`, startsAt: '', durationMinutes: '60', comment: '' })
+
+    const bad = (await newSilence.action(args(post(cookie, '/alerts/silences/new', { matchers: 'integration!=carrier', durationMinutes: '0', comment: '' })))) as Response
+    expect(bad.status).toBe(400)
+    expect((await body(bad)).fieldErrors).toEqual({
+      matchers: 'These matchers match every alert; add one that names what to silence (e.g. rule=… or integration=…)',
+      durationMinutes: 'Silence for at least a minute',
+      comment: 'Say why (the others will read it)',
+    })
+    expect(await prisma.alertSilence.count()).toBe(0)
+
+    const created = await settle(
+      newSilence.action(args(post(cookie, '/alerts/silences/new', { matchers: prefilled.values.matchers, durationMinutes: '120', comment: 'Carrier maintenance' }))),
+    )
+    expect(created.status).toBe(302)
+    expect(created.headers.get('location')).toBe('/alerts?view=silences')
+    const silence = await prisma.alertSilence.findFirstOrThrow({ select: { id: true, createdById: true, comment: true, matchers: true } })
+    expect(silence).toMatchObject({ createdById: user.id, comment: 'Carrier maintenance', matchers: [{ label: 'rule', op: '=', value: rule.name }, { label: 'integration', op: '=', value: 'carrier' }] })
+
+    // The open list and the notification center show it silenced; it no longer needs attention.
+    const openView = await body((await index.loader(args(get(cookie, '/alerts?view=open')))) as Response)
+    expect(openView.alerts.find((a: { id: string }) => a.id === alert.id)).toMatchObject({ silenced: true, silenceComment: 'Carrier maintenance', silencedUntil: expect.any(String) })
+    expect(openView.currentSilences).toBe(1)
+    const center = await body((await open.loader(args(get(cookie, '/alerts/open')))) as Response)
+    expect(center.alerts.find((a: { id: string }) => a.id === alert.id)).toMatchObject({ silenced: true })
+
+    const listed = await body((await index.loader(args(get(cookie, '/alerts?view=silences')))) as Response)
+    expect(listed.silences).toMatchObject([{ id: silence.id, state: 'active', mutedAlerts: 1, createdBy: user.name, comment: 'Carrier maintenance', version: 1 }])
+
+    const ended = await settle(index.action(args(post(cookie, '/alerts', { intent: 'unsilence', silenceId: silence.id, version: '1' }))))
+    expect(ended.status).toBe(302)
+    const after = await body((await index.loader(args(get(cookie, '/alerts?view=silences')))) as Response)
+    expect(after.silences).toMatchObject([{ id: silence.id, state: 'expired', expiredBy: user.name }])
+    expect(after.currentSilences).toBe(0)
+    const reopened = await body((await index.loader(args(get(cookie, '/alerts?view=open')))) as Response)
+    expect(reopened.alerts.find((a: { id: string }) => a.id === alert.id)).toMatchObject({ silenced: false, silencedUntil: null })
+
+    const again = (await index.action(args(post(cookie, '/alerts', { intent: 'unsilence', silenceId: silence.id, version: '2' })))) as Response
+    expect(again.status).toBe(409)
+    expect(await body(again)).toEqual({ formError: 'This silence has already ended.' })
+    const audit = await prisma.auditLog.findMany({ where: { entityId: silence.id }, orderBy: { createdAt: 'asc' }, select: { action: true, actorId: true, requestId: true } })
+    expect(audit).toEqual([
+      { action: 'create:alert.silence', actorId: user.id, requestId: 'test-request' },
+      { action: 'expire:alert.silence', actorId: user.id, requestId: 'test-request' },
+    ])
   })
 })

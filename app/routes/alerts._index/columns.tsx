@@ -6,7 +6,7 @@ import { StatusBadge } from '#app/components/status-badge.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import type { TableFeatureSet } from '#app/components/table/data-table.tsx'
 import { CONDITION_SYMBOLS, durationInWords, findAlertMetric, formatMetricValue, scopeText, type AlertConditionName } from '#app/models/alert-rules.ts'
-
+import type { SilenceMatcher, SilenceState } from '#app/models/alert-silences.ts'
 
 export type AlertRow = {
   id: string
@@ -14,6 +14,8 @@ export type AlertRow = {
   status: string
   silenced: boolean
   silencedUntil: string | null
+  /** The comment of the label-matcher silence muting it, if one does. */
+  silenceComment: string | null
   message: string
   value: number
   fingerprint: string
@@ -58,13 +60,41 @@ export function alertColumns({ canAct, history }: { canAct: boolean; history: bo
           <span className="muted">—</span>
         ),
     }),
-    alertColumn.accessor(history ? 'resolvedAt' : 'silencedUntil', {
-      id: history ? 'resolvedAt' : 'silencedUntil',
-      header: history ? 'Resolved' : 'Silenced until',
-      cell: (info) => <DateTimeCell value={info.getValue()} />,
-    }),
+    history
+      ? alertColumn.accessor('resolvedAt', { header: 'Resolved', cell: (info) => <DateTimeCell value={info.getValue()} /> })
+      : alertColumn.accessor('silencedUntil', {
+          header: 'Silenced until',
+          cell: (info) => {
+            const alert = info.row.original
+            if (!alert.silenced) return <span className="muted">—</span>
+            return (
+              <span data-testid="silenced-until">
+                <DateTimeCell value={info.getValue()} />
+                {alert.silenceComment ? (
+                  <>
+                    <br />
+                    <span className="muted">{alert.silenceComment}</span>
+                  </>
+                ) : null}
+              </span>
+            )
+          },
+        }),
     ...(canAct && !history
-      ? [alertColumn.display({ id: 'actions', header: 'Actions', cell: (info) => <AlertActions alert={info.row.original} /> })]
+      ? [
+          alertColumn.display({
+            id: 'actions',
+            header: 'Actions',
+            cell: (info) => (
+              <>
+                <AlertActions alert={info.row.original} />
+                <Link to={`/alerts/silences/new?alert=${info.row.original.id}`} className="alert-silence-link" data-testid={`silence-like-${info.row.original.id}`}>
+                  Silence by labels…
+                </Link>
+              </>
+            ),
+          }),
+        ]
       : []),
   ])
 }
@@ -137,5 +167,100 @@ export function ruleColumns({ canEdit }: { canEdit: boolean }) {
         )
       },
     }),
+  ])
+}
+
+export type SilenceRow = {
+  id: string
+  version: number
+  state: SilenceState
+  matchers: SilenceMatcher[]
+  startsAt: string
+  endsAt: string
+  comment: string
+  createdBy: string | null
+  expiredBy: string | null
+  mutedAlerts: number
+}
+
+const SILENCE_STATES: Record<SilenceState, { label: string; tone: 'success' | 'info' | 'neutral' }> = {
+  active: { label: 'Active', tone: 'success' },
+  pending: { label: 'Pending', tone: 'info' },
+  expired: { label: 'Expired', tone: 'neutral' },
+}
+
+const silenceColumn = createColumnHelper<TableFeatureSet, SilenceRow>()
+
+/** Silences by label matchers; `canAct` adds Unsilence (ends it now) to active and pending ones. */
+export function silenceColumns({ canAct }: { canAct: boolean }) {
+  return silenceColumn.columns([
+    silenceColumn.accessor('state', {
+      header: 'State',
+      cell: (info) => (
+        <span data-silence-state={info.getValue()}>
+          <StatusBadge tone={SILENCE_STATES[info.getValue()].tone}>{SILENCE_STATES[info.getValue()].label}</StatusBadge>
+        </span>
+      ),
+    }),
+    silenceColumn.accessor('matchers', {
+      header: 'Matchers',
+      cell: (info) => (
+        <ul className="silence-matchers">
+          {info.getValue().map((matcher, index) => (
+            <li key={index}>
+              <code>
+                {matcher.label}
+                {matcher.op}
+                {matcher.op === '=' || matcher.op === '!=' ? JSON.stringify(matcher.value) : matcher.value}
+              </code>
+            </li>
+          ))}
+        </ul>
+      ),
+    }),
+    silenceColumn.accessor('comment', {
+      header: 'Comment',
+      cell: (info) => {
+        const silence = info.row.original
+        return (
+          <span>
+            {info.getValue()}
+            <br />
+            <span className="muted">
+              by {silence.createdBy ?? 'someone'}
+              {silence.expiredBy ? ` · ended early by ${silence.expiredBy}` : ''}
+            </span>
+          </span>
+        )
+      },
+    }),
+    silenceColumn.accessor('startsAt', { header: 'Starts', cell: (info) => <DateTimeCell value={info.getValue()} /> }),
+    silenceColumn.accessor('endsAt', { header: 'Ends', cell: (info) => <DateTimeCell value={info.getValue()} /> }),
+    silenceColumn.accessor('mutedAlerts', {
+      header: 'Silencing now',
+      cell: (info) => <span className="num">{info.row.original.state === 'active' ? info.getValue() : '—'}</span>,
+    }),
+    ...(canAct
+      ? [
+          silenceColumn.display({
+            id: 'actions',
+            header: 'Actions',
+            cell: (info) => {
+              const silence = info.row.original
+              if (silence.state === 'expired') return null
+              return (
+                <Form method="post" className="inline-form">
+                  <input type="hidden" name="intent" value="unsilence" />
+                  <input type="hidden" name="silenceId" value={silence.id} />
+                  <input type="hidden" name="version" value={silence.version} />
+                  <button type="submit" className="button button-small button-secondary" data-testid={`unsilence-${silence.id}`}>
+                    Unsilence
+                  </button>
+                </Form>
+              )
+            },
+          }),
+        ]
+      : []),
   ])
 }

@@ -7,23 +7,26 @@ import { DataTable } from '#app/components/table/data-table.tsx'
 import { countAlertsNeedingAttention, listAlertHistory, listOpenAlerts } from '#app/models/alert.server.ts'
 import { listAlertRules, setAlertRuleEnabled } from '#app/models/alert-rule.server.ts'
 import { ALERT_SEVERITIES } from '#app/models/alert-rules.ts'
+import { countCurrentSilences, expireSilence, listSilences } from '#app/models/alert-silence.server.ts'
 import { useSocketEvent } from '#app/realtime/socket-provider.tsx'
 import { useIdleRevalidate } from '#app/realtime/use-idle-revalidate.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
+import { getEnv } from '#app/utils/env.server.ts'
 import { getRequestMeta } from '#app/utils/http.server.ts'
 import { hasPermission } from '#app/utils/permissions.ts'
 import { redirectWithToast } from '#app/utils/toast.server.ts'
-import { alertColumns, ruleColumns, type AlertRow } from './columns.tsx'
+import { alertColumns, ruleColumns, silenceColumns, type AlertRow, type SilenceRow } from './columns.tsx'
 
 /**
  * /alerts (read:alert): open alerts (acknowledge / silence with update:alert), the history of every alert with
- * filters (state, severity, rule, fired between) and keyset pages, and the rules (create/edit with create/update:alert,
- * enable/disable here). Tabs, filters and page are in the URL. Live: re-reads on every `alerts.changed` (the shell's
+ * filters (state, severity, rule, fired between) and keyset pages, the rules (create/edit with create/update:alert,
+ * enable/disable here) and the silences by label matchers (active, pending, recently ended; create at
+ * /alerts/silences/new and unsilence here with update:alert). Tabs, filters and page are in the URL. Live: re-reads on every `alerts.changed` (the shell's
  * notification center keeps this tab's socket in the alerts room).
  */
 
-const VIEWS = ['open', 'history', 'rules'] as const
-const VIEW_LABELS: Record<(typeof VIEWS)[number], string> = { open: 'Open', history: 'History', rules: 'Rules' }
+const VIEWS = ['open', 'history', 'rules', 'silences'] as const
+const VIEW_LABELS: Record<(typeof VIEWS)[number], string> = { open: 'Open', history: 'History', rules: 'Rules', silences: 'Silences' }
 const HISTORY_STATUSES = ['firing', 'acknowledged', 'resolved'] as const
 const PAGE_SIZE = 50
 
@@ -52,11 +55,10 @@ const QuerySchema = z.object({
   cursor: z.string().max(100).optional().catch(undefined),
 })
 
-const ToggleSchema = z.object({
-  intent: z.enum(['enable', 'disable']),
-  ruleId: z.string().min(1).max(64),
-  version: z.coerce.number().int().min(1),
-})
+const ActionSchema = z.discriminatedUnion('intent', [
+  z.object({ intent: z.enum(['enable', 'disable']), ruleId: z.string().min(1).max(64), version: z.coerce.number().int().min(1) }),
+  z.object({ intent: z.literal('unsilence'), silenceId: z.string().min(1).max(64), version: z.coerce.number().int().min(1) }),
+])
 
 /** Keyset cursor of the history: `<firedAt ISO>_<id>`. */
 function parseCursor(cursor: string | undefined) {
@@ -73,7 +75,9 @@ function serializeAlert(alert: Awaited<ReturnType<typeof listOpenAlerts>>[number
     version: alert.version,
     status: alert.status,
     silenced: alert.silenced,
-    silencedUntil: alert.silencedUntil?.toISOString() ?? null,
+    // Whichever silence lasts longer: the alert's own or a matching silence.
+    silencedUntil: latest(alert.silencedUntil, alert.silence?.endsAt ?? null)?.toISOString() ?? null,
+    silenceComment: alert.silence?.comment ?? null,
     message: alert.message,
     value: alert.value,
     fingerprint: alert.fingerprint,
@@ -87,13 +91,34 @@ function serializeAlert(alert: Awaited<ReturnType<typeof listOpenAlerts>>[number
   }
 }
 
+function latest(a: Date | null, b: Date | null) {
+  return a && b ? (a > b ? a : b) : (a ?? b)
+}
+
+function serializeSilence(silence: Awaited<ReturnType<typeof listSilences>>[number]): SilenceRow {
+  return {
+    id: silence.id,
+    version: silence.version,
+    state: silence.state,
+    matchers: silence.matchers,
+    startsAt: silence.startsAt.toISOString(),
+    endsAt: silence.endsAt.toISOString(),
+    comment: silence.comment,
+    createdBy: silence.createdBy?.name ?? null,
+    expiredBy: silence.expiredBy?.name ?? null,
+    mutedAlerts: silence.mutedAlerts,
+  }
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:alert')
   const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const now = new Date()
-  const [rules, needingAttention, list] = await Promise.all([
+  const [rules, needingAttention, currentSilences, silences, list] = await Promise.all([
     listAlertRules(),
     countAlertsNeedingAttention({ now }),
+    countCurrentSilences(now),
+    query.view === 'silences' ? listSilences({ now }) : [],
     (async () => {
       if (query.view === 'open') return { alerts: (await listOpenAlerts({ now })).map(serializeAlert), next: null }
       if (query.view === 'history') {
@@ -117,6 +142,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     },
     hasCursor: Boolean(query.cursor),
     needingAttention,
+    evaluationSeconds: getEnv().ALERTS_EVALUATION_SECONDS,
+    silences: silences.map(serializeSilence),
+    currentSilences,
     openCount: rules.reduce((sum, rule) => sum + rule.openAlerts, 0),
     rules: rules.map(({ id, name, metric, condition, threshold, durationSeconds, severity, enabled, scope, version, openAlerts }) => ({
       id,
@@ -139,9 +167,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'update:alert')
-  const parsed = ToggleSchema.safeParse(Object.fromEntries(await request.formData()))
+  const parsed = ActionSchema.safeParse(Object.fromEntries(await request.formData()))
   if (!parsed.success) return json({ formError: 'That request was not understood. Reload the page and try again.' }, { status: 400 })
   const meta = getRequestMeta(request, context)
+  if (parsed.data.intent === 'unsilence') {
+    const expired = await expireSilence(parsed.data.silenceId, parsed.data.version, { id: user.id, requestId: meta.requestId, ip: meta.ip })
+    if (!expired.ok) return json({ formError: expired.message }, { status: expired.status })
+    return redirectWithToast('/alerts?view=silences', { title: 'Silence ended', description: 'Matching alerts ask for attention again.' })
+  }
   const { intent, ruleId, version } = parsed.data
   const result = await setAlertRuleEnabled(ruleId, version, intent === 'enable', { id: user.id, requestId: meta.requestId, ip: meta.ip })
   if (!result.ok) return json({ formError: result.message }, { status: result.status })
@@ -164,14 +197,22 @@ export default function AlertsPage() {
           <h1>Alerts</h1>
           <p className="muted" data-testid="alerts-summary">
             {data.openCount} open · {data.needingAttention} need attention · {data.rules.filter((rule) => rule.enabled).length} of {data.rules.length} rules enabled.
-            Rules are evaluated by the worker every few seconds over per-minute metrics.
+            {data.currentSilences > 0 ? ` ${data.currentSilences} silence${data.currentSilences === 1 ? '' : 's'} active or pending.` : ''} Rules are evaluated by
+            the worker every {data.evaluationSeconds} s over per-minute metrics.
           </p>
         </div>
-        {data.canCreate ? (
+        {data.canCreate || data.canAct ? (
           <div className="header-actions">
-            <Link to="/alerts/rules/new" className="button button-primary">
-              New rule
-            </Link>
+            {data.canAct ? (
+              <Link to="/alerts/silences/new" className="button button-secondary">
+                New silence
+              </Link>
+            ) : null}
+            {data.canCreate ? (
+              <Link to="/alerts/rules/new" className="button button-primary">
+                New rule
+              </Link>
+            ) : null}
           </div>
         ) : null}
       </header>
@@ -190,11 +231,11 @@ export default function AlertsPage() {
               aria-current={data.view === view ? 'page' : undefined}
             >
               {VIEW_LABELS[view]}
-              {view === 'open' ? ` (${data.openCount})` : view === 'rules' ? ` (${data.rules.length})` : ''}
+              {view === 'open' ? ` (${data.openCount})` : view === 'rules' ? ` (${data.rules.length})` : view === 'silences' ? ` (${data.currentSilences})` : ''}
             </Link>
           ))}
         </div>
-        {data.view === 'rules' ? <RulesView /> : data.view === 'history' ? <HistoryView /> : <OpenView />}
+        {data.view === 'rules' ? <RulesView /> : data.view === 'history' ? <HistoryView /> : data.view === 'silences' ? <SilencesView /> : <OpenView />}
       </section>
     </div>
   )
@@ -288,6 +329,21 @@ function RulesView() {
       caption="Alert rules"
       emptyMessage="No rules yet."
       testId="rules-table"
+    />
+  )
+}
+
+function SilencesView() {
+  const data = useLoaderData<typeof loader>()
+  const columns = useMemo(() => silenceColumns({ canAct: data.canAct }), [data.canAct])
+  return (
+    <DataTable
+      columns={columns}
+      data={data.silences}
+      getRowId={(silence) => silence.id}
+      caption="Silences: active and pending first, then the 50 that ended last"
+      emptyMessage="No silences. Silence alerts by their labels (rule, severity, integration…) with “New silence”."
+      testId="silences-table"
     />
   )
 }
