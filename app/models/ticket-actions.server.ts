@@ -539,9 +539,9 @@ export async function autoAssignTickets(ticketIds: string[], agentIds: string[],
 
 /**
  * Bulk "assign round-robin": (re)assigns one unsolved ticket to the next agent of its rotation among `agentIds` (the
- * agents chosen when the bulk started), whoever had it. A team's ticket only goes to the team's members among them
- * (any agent role), any other ticket to any of them who works tickets. Same rotation pointer and lock as the automatic
- * assignment, so consecutive tickets alternate. A ticket whose pool is empty is refused with the reason.
+ * agents online when the bulk started), whoever had it. The pools are the automatic assignment's: a team's ticket goes
+ * to the team's members among them, any other ticket to the support agents among them; same rotation pointer and
+ * lock, so consecutive tickets alternate. A ticket whose pool is empty is refused with the reason.
  */
 export async function assignTicketRoundRobin(ticketId: string, agentIds: string[], ctx: Ctx): Promise<{ changed: boolean; assigneeId: string }> {
   requirePermission(ctx.actor, 'update:ticket')
@@ -549,9 +549,9 @@ export async function assignTicketRoundRobin(ticketId: string, agentIds: string[
     await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtextextended(${ROUND_ROBIN_LOCK}, 0))`
     const ticket = await lockTicket(tx, ticketId)
     if (!(UNSOLVED_STATUSES as readonly string[]).includes(ticket.status)) throw new TicketActionError(400, 'A solved or closed ticket is not reassigned.')
-    const rotation = await rotations(tx, agentIds, AGENT_ROLES)(ticket.teamId)
+    const rotation = await rotations(tx, agentIds, ROUND_ROBIN_ROLES)(ticket.teamId)
     if (rotation.pool.length === 0) {
-      throw new TicketActionError(400, ticket.teamId ? 'None of the chosen agents is a member of this ticket’s team.' : 'None of the chosen agents can work tickets.')
+      throw new TicketActionError(400, ticket.teamId ? 'None of the agents online is a member of this ticket’s team.' : 'None of the agents online is a support agent in the rotation.')
     }
     const assigneeId = rotation.peek()
     const changed = ticket.assigneeId !== assigneeId

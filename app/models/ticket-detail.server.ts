@@ -44,6 +44,8 @@ export async function getTicketPage(ticketId: string) {
       requesterName: true,
       assigneeId: true,
       assignee: { select: { id: true, name: true } },
+      teamId: true,
+      team: { select: { id: true, name: true } },
       orderId: true,
       order: { select: { id: true, number: true, status: true, paymentStatus: true, fulfillmentStatus: true, totalAmount: true, currency: true, placedAt: true } },
       firstResponseAt: true,

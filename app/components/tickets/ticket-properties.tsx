@@ -4,18 +4,31 @@ import { PRIORITY_LABELS, STATUS_LABELS, STATUS_TRANSITIONS, TICKET_PRIORITIES, 
 export type PropertiesErrors = { intent: string; message: string } | null
 
 /**
- * Status, priority, assignee and tags. Status, priority and assignee carry the version the page showed (a change on
+ * Status, priority, team, assignee and tags. Moving a ticket to a team takes an agent outside it off, and a team
+ * ticket without an agent goes round-robin to the team's members online. Status, priority and assignee carry the version the page showed (a change on
  * a stale page is refused); tags are a delta and carry none. Read-only roles see the values only.
  */
 export function TicketProperties({
   ticket,
   agents,
+  teams,
   me,
   canUpdate,
   error,
 }: {
-  ticket: { status: TicketStatusValue; priority: TicketPriorityValue; assigneeId: string | null; assigneeName: string | null; tags: string[]; version: number; csatRating: number | null }
+  ticket: {
+    status: TicketStatusValue
+    priority: TicketPriorityValue
+    assigneeId: string | null
+    assigneeName: string | null
+    teamId: string | null
+    teamName: string | null
+    tags: string[]
+    version: number
+    csatRating: number | null
+  }
   agents: { id: string; name: string }[]
+  teams: { id: string; name: string }[]
   me: { id: string }
   canUpdate: boolean
   error: PropertiesErrors
@@ -33,6 +46,8 @@ export function TicketProperties({
         <dd>{STATUS_LABELS[ticket.status]}</dd>
         <dt>Priority</dt>
         <dd>{PRIORITY_LABELS[ticket.priority]}</dd>
+        <dt>Team</dt>
+        <dd>{ticket.teamName ?? 'No team'}</dd>
         <dt>Assignee</dt>
         <dd>{ticket.assigneeName ?? 'Unassigned'}</dd>
         <dt>Tags</dt>
@@ -75,6 +90,23 @@ export function TicketProperties({
           Set
         </button>
         {errorFor('priority')}
+      </Form>
+      <Form method="post" className="ticket-property">
+        <input type="hidden" name="intent" value="team" />
+        {version}
+        <label htmlFor="ticket-team">Team</label>
+        <select id="ticket-team" name="teamId" defaultValue={ticket.teamId ?? ''} key={`t${ticket.version}`} data-testid="ticket-team-select">
+          <option value="">No team</option>
+          {teams.map((team) => (
+            <option key={team.id} value={team.id}>
+              {team.name}
+            </option>
+          ))}
+        </select>
+        <button type="submit" className="button button-small button-secondary" data-testid="set-team">
+          Set
+        </button>
+        {errorFor('team')}
       </Form>
       <Form method="post" className="ticket-property">
         <input type="hidden" name="intent" value="assign" />

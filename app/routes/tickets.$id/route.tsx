@@ -11,7 +11,9 @@ import { TicketSidebar } from '#app/components/tickets/ticket-sidebar.tsx'
 import { TicketSlaClocks } from '#app/components/tickets/ticket-sla.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import {
+  AGENT_ROLES,
   assignTicket,
+  assignTicketTeam,
   linkTicketOrder,
   listTicketAgents,
   ReplyConflictError,
@@ -24,8 +26,10 @@ import {
   type Ctx,
 } from '#app/models/ticket-actions.server.ts'
 import { getTicketPage, macrosForTicket } from '#app/models/ticket-detail.server.ts'
+import { listTeamOptions } from '#app/models/ticket-team.server.ts'
 import { getTicketSlaClocks, getTicketSlaSummary } from '#app/models/ticket-sla.server.ts'
 import { parseTagList, STATUS_LABELS, TICKET_BODY_MAX, TICKET_PRIORITIES, TICKET_STATUSES } from '#app/models/ticket-rules.ts'
+import { onlineUserIds } from '#app/realtime/presence.server.ts'
 import { useTicketFeed } from '#app/realtime/use-ticket-feed.ts'
 import { useTicketPresence } from '#app/realtime/use-ticket-presence.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
@@ -74,6 +78,7 @@ export const ReplySchema = z.object({
 export const StatusSchema = z.object({ intent: z.literal('status'), expectedVersion: Version, status: z.enum(TICKET_STATUSES, { errorMap: () => ({ message: 'Choose a status' }) }) })
 export const PrioritySchema = z.object({ intent: z.literal('priority'), expectedVersion: Version, priority: z.enum(TICKET_PRIORITIES, { errorMap: () => ({ message: 'Choose a priority' }) }) })
 export const AssignSchema = z.object({ intent: z.literal('assign'), expectedVersion: Version, assigneeId: OptionalId })
+export const TeamSchema = z.object({ intent: z.literal('team'), expectedVersion: Version, teamId: OptionalId })
 export const TagsSchema = z
   .object({ intent: z.literal('tags'), add: z.string().max(500).optional().transform(parseTagList), remove: z.string().max(500).optional().transform(parseTagList) })
   .refine((value) => value.add.length + value.remove.length > 0, { message: 'Type a tag to add', path: ['add'] })
@@ -90,7 +95,7 @@ export const LinkOrderSchema = z.object({
 })
 export const UnlinkOrderSchema = z.object({ intent: z.literal('unlink-order'), expectedVersion: Version })
 
-const ActionSchema = z.discriminatedUnion('intent', [ReplySchema, StatusSchema, PrioritySchema, AssignSchema, TagsSchema.innerType().innerType(), LinkOrderSchema, UnlinkOrderSchema])
+const ActionSchema = z.discriminatedUnion('intent', [ReplySchema, StatusSchema, PrioritySchema, AssignSchema, TeamSchema, TagsSchema.innerType().innerType(), LinkOrderSchema, UnlinkOrderSchema])
 
 export type TicketActionData = ReplyActionData | { intent: string; formError: string; fieldErrors?: Record<string, string> }
 
@@ -107,9 +112,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   invariantResponse(page, `There is no ticket with id “${id}”. It may have been deleted, or the link is wrong — find it on the tickets list.`, { status: 404 })
   const canUpdate = hasPermission(user.role, 'update:ticket')
   const now = new Date()
-  const [macros, agents, sla, clocks] = await Promise.all([
+  const [macros, agents, teams, sla, clocks] = await Promise.all([
     canUpdate ? macrosForTicket(page, user) : Promise.resolve([] as Awaited<ReturnType<typeof macrosForTicket>>),
     canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>),
+    canUpdate ? listTeamOptions() : Promise.resolve([] as Awaited<ReturnType<typeof listTeamOptions>>),
     getTicketSlaSummary([id], now),
     getTicketSlaClocks([id], now),
   ])
@@ -127,6 +133,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     })),
     macros,
     agents,
+    teams,
     me: { id: user.id, name: user.name, role: user.role },
     can: {
       update: canUpdate,
@@ -179,6 +186,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case 'assign':
         await assignTicket(ticketId, input.assigneeId, input.expectedVersion, ctx)
         return redirectWithToast(back, { title: input.assigneeId ? (input.assigneeId === user.id ? 'You took this ticket' : 'Ticket assigned') : 'Ticket unassigned' })
+      case 'team': {
+        const result = await assignTicketTeam(ticketId, input.teamId, input.expectedVersion, ctx, { onlineAgentIds: input.teamId ? await onlineUserIds(AGENT_ROLES) : [] })
+        const description = result.autoAssignedTo
+          ? 'It went round-robin to a team member online.'
+          : input.teamId && result.changed
+            ? 'It waits in the team’s queue until an agent takes it (nobody from the team is online).'
+            : undefined
+        return redirectWithToast(back, { title: input.teamId ? 'Team set' : 'Removed from its team', description })
+      }
       case 'tags':
         await setTicketTags(ticketId, { add: parseTagList(input.add.join(',')), remove: input.remove }, ctx)
         return redirectWithToast(back, { title: 'Tags updated' })
@@ -234,6 +250,7 @@ export default function TicketPage() {
           <p className="muted">
             {ticket.requesterName} &lt;{ticket.requesterEmail}&gt; · via {ticket.channel} · opened <DateTimeCell value={ticket.createdAt} />
             {ticket.assignee ? ` · assigned to ${ticket.assignee.name}` : ' · unassigned'}
+            {ticket.team ? ` · team ${ticket.team.name}` : null}
           </p>
         </div>
         <div className="header-actions">
@@ -281,8 +298,9 @@ export default function TicketPage() {
               Ticket
             </h2>
             <TicketProperties
-              ticket={{ ...ticket, assigneeName: ticket.assignee?.name ?? null }}
+              ticket={{ ...ticket, assigneeName: ticket.assignee?.name ?? null, teamName: ticket.team?.name ?? null }}
               agents={data.agents}
+              teams={data.teams}
               me={data.me}
               canUpdate={data.can.update}
               error={propertyError}

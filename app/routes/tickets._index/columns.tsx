@@ -88,7 +88,20 @@ export function ticketColumns(context: { now: string; sort: TicketListSort; dir:
           <SlaCountdown dueAt={row.original.slaDueAt} paused={row.original.slaPaused} now={context.now} />
         ),
     }),
-    column.accessor('assigneeName', { id: 'assignee', header: 'Assignee', cell: ({ row }) => row.original.assigneeName ?? <span className="muted">Unassigned</span> }),
+    column.accessor('assigneeName', {
+      id: 'assignee',
+      header: 'Assignee',
+      cell: ({ row }) => (
+        <>
+          {row.original.assigneeName ?? <span className="muted">Unassigned</span>}
+          {row.original.teamName ? (
+            <span className="ticket-team-chip" data-testid="ticket-team">
+              {row.original.teamName}
+            </span>
+          ) : null}
+        </>
+      ),
+    }),
     // One date column: the one the list is sorted by (updated or created), its header toggles the direction.
     context.sort === 'created'
       ? column.accessor('createdAt', { id: 'created', header: sortHeader('Created', 'created'), cell: ({ row }) => <DateTimeCell value={row.original.createdAt} /> })

@@ -10,11 +10,15 @@ import { KeysetPager } from '#app/components/table/keyset-pager.tsx'
 import { SavedViewsMenu } from '#app/components/orders/saved-views-menu.tsx'
 import { TicketBulkBar } from '#app/components/tickets/ticket-bulk-bar.tsx'
 import { countText, TicketQueues } from '#app/components/tickets/ticket-queues.tsx'
+import { searchParamsToSelectionQuery } from '#app/models/bulk-operation.server.ts'
 import { getDefaultView, listSavedViews } from '#app/models/saved-view.server.ts'
-import { bulkUpdateTickets, listTicketAgents, TicketActionError, type BulkTicketAction } from '#app/models/ticket-actions.server.ts'
+import { AGENT_ROLES, autoAssignTickets, bulkUpdateTickets, listTicketAgents, TicketActionError, type BulkTicketAction, type BulkTicketResult } from '#app/models/ticket-actions.server.ts'
+import { createTicketBulkOperation } from '#app/models/ticket-bulk.server.ts'
+import { listTeamOptions } from '#app/models/ticket-team.server.ts'
 import { getTicketSlaSummary } from '#app/models/ticket-sla.server.ts'
 import { countTickets, countTicketViews, listTickets, parseTicketListQuery, type TicketListSort } from '#app/models/ticket-list.server.ts'
 import { parseTagList, PRIORITY_LABELS, STATUS_LABELS, TICKET_BULK_MAX, TICKET_PRIORITIES, TICKET_STATUSES, VIEW_LABELS } from '#app/models/ticket-rules.ts'
+import { onlineUserIds } from '#app/realtime/presence.server.ts'
 import { useTicketFeed } from '#app/realtime/use-ticket-feed.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta, safeRedirectPath } from '#app/utils/http.server.ts'
@@ -48,14 +52,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (defaultView?.search) throw redirect(`/tickets?${defaultView.search}`)
   const canUpdate = hasPermission(user.role, 'update:ticket')
   const parsed = parseTicketListQuery(url.searchParams)
-  const [counts, agents] = await Promise.all([countTicketViews(viewer, saved.map((view) => ({ id: view.id, search: view.search })), now), canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>)])
+  const [counts, agents, teams] = await Promise.all([
+    countTicketViews(viewer, saved.map((view) => ({ id: view.id, search: view.search })), now),
+    canUpdate ? listTicketAgents() : Promise.resolve([] as Awaited<ReturnType<typeof listTicketAgents>>),
+    listTeamOptions(),
+  ])
   const savedViews = saved.map((view) => ({ id: view.id, name: view.name, search: view.search, mine: view.mine }))
   if ('errors' in parsed) {
-    return json({ ok: false as const, errors: parsed.errors, now: now.toISOString(), counts, saved: savedViews, agents, canUpdate, canCreate: hasPermission(user.role, 'create:ticket') }, { status: 400 })
+    return json({ ok: false as const, errors: parsed.errors, now: now.toISOString(), counts, saved: savedViews, agents, teams, canUpdate, canCreate: hasPermission(user.role, 'create:ticket') }, { status: 400 })
   }
   const { query } = parsed
   // A view narrowed by filters or a search gets its own count (the queue's count is in the sidebar).
-  const filtered = Boolean(query.q || query.status || query.priority || query.tag || query.assignee)
+  const filtered = Boolean(query.q || query.status || query.priority || query.tag || query.assignee || query.team)
   const [page, count] = await Promise.all([listTickets(query, viewer, now), filtered ? countTickets(query, viewer, now) : null])
   const sla = await getTicketSlaSummary(page.rows.map((row) => row.id), now)
   const rows: TicketRow[] = page.rows.map((row) => ({
@@ -77,6 +85,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     counts,
     saved: savedViews,
     agents,
+    teams,
     canUpdate,
     canCreate: hasPermission(user.role, 'create:ticket'),
   })
@@ -84,9 +93,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const BulkSchema = z.object({
   intent: z.literal('bulk'),
-  op: z.enum(['assign', 'tag', 'untag', 'solve', 'close'], { errorMap: () => ({ message: 'Choose a bulk action' }) }),
-  ids: z.array(z.string().min(1).max(64)).min(1, 'Select at least one ticket').max(TICKET_BULK_MAX, `Select at most ${TICKET_BULK_MAX} tickets`),
+  op: z.enum(['assign', 'tag', 'untag', 'solve', 'close', 'round_robin'], { errorMap: () => ({ message: 'Choose a bulk action' }) }),
+  /** The selected rows of the page, or every ticket matching the view (`query`: the list's search string). */
+  scope: z.enum(['ids', 'query']).default('ids'),
+  ids: z.array(z.string().min(1).max(64)).max(TICKET_BULK_MAX, `Select at most ${TICKET_BULK_MAX} tickets, or all matching the view`).default([]),
+  query: z.string().max(4000).default(''),
+  /** '' = unassign, 'keep' = leave the agent as is. */
   assigneeId: z.string().max(64).optional(),
+  /** '' = leave the team as is, 'none' = take out of its team. */
+  teamId: z.string().max(64).optional(),
   tags: z.string().max(500).optional(),
   back: z.string().max(4000).optional(),
 })
@@ -97,24 +112,63 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = BulkSchema.safeParse({ ...Object.fromEntries(form), ids: form.getAll('ids').map(String) })
   const back = safeRedirectPath(String(form.get('back') ?? ''), '/tickets')
   const target = back.startsWith('/tickets') ? back : '/tickets'
-  if (!parsed.success) {
-    return redirectWithToast(target, { type: 'error', title: 'Nothing changed', description: parsed.error.issues[0]?.message ?? 'That request was not understood.' })
-  }
+  const refuse = (description: string) => redirectWithToast(target, { type: 'error', title: 'Nothing changed', description })
+  if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? 'That request was not understood.')
   const input = parsed.data
   const tags = parseTagList(input.tags)
-  if ((input.op === 'tag' || input.op === 'untag') && tags.length === 0) {
-    return redirectWithToast(target, { type: 'error', title: 'Nothing changed', description: 'Type at least one tag.' })
+  if ((input.op === 'tag' || input.op === 'untag') && tags.length === 0) return refuse('Type at least one tag.')
+  if (input.scope === 'ids' && input.ids.length === 0) return refuse('Select at least one ticket.')
+  const agent = input.assigneeId === 'keep' ? undefined : input.assigneeId || null
+  const team = !input.teamId ? undefined : input.teamId === 'none' ? null : input.teamId
+  if (input.op === 'assign' && agent === undefined && team === undefined) return refuse('Choose an agent or a team.')
+  const actor = { id: user.id, role: user.role }
+  const meta = getRequestMeta(request, context)
+
+  // "All matching" and round-robin run as a tracked job (app/models/ticket-bulk.server.ts).
+  if (input.scope === 'query' || input.op === 'round_robin') {
+    if (input.op === 'solve') return refuse('Solve works on selected tickets; close all matching instead.')
+    const online = input.op === 'round_robin' ? await onlineUserIds(AGENT_ROLES) : []
+    const result = await createTicketBulkOperation({
+      kind: input.op === 'untag' ? 'tag' : input.op,
+      selection: input.scope === 'ids' ? { ids: input.ids } : { query: searchParamsToSelectionQuery(new URLSearchParams(input.query)) },
+      params:
+        input.op === 'tag'
+          ? { add: tags, remove: [] }
+          : input.op === 'untag'
+            ? { add: [], remove: tags }
+            : input.op === 'round_robin'
+              ? { agentIds: online }
+              : input.op === 'assign'
+                ? { ...(agent !== undefined ? { assigneeId: agent } : {}), ...(team !== undefined ? { teamId: team } : {}) }
+                : {},
+      actor,
+      requestId: meta.requestId,
+      ip: meta.ip,
+    })
+    if (!result.ok) return refuse(result.message)
+    const count = result.operation.total.toLocaleString('en-GB')
+    return redirectWithToast(`/tickets/bulk/${result.operation.id}`, {
+      type: 'info',
+      title: `Bulk action on ${count} ticket${result.operation.total === 1 ? '' : 's'} queued`,
+      description: 'It runs in the background; this page follows its progress.',
+    })
   }
-  const bulk: BulkTicketAction =
+
+  const actions: BulkTicketAction[] =
     input.op === 'assign'
-      ? { kind: 'assign', assigneeId: input.assigneeId || null }
+      ? [...(team !== undefined ? [{ kind: 'team' as const, teamId: team }] : []), ...(agent !== undefined ? [{ kind: 'assign' as const, assigneeId: agent }] : [])]
       : input.op === 'tag'
-        ? { kind: 'tag', add: tags, remove: [] }
+        ? [{ kind: 'tag', add: tags, remove: [] }]
         : input.op === 'untag'
-          ? { kind: 'tag', add: [], remove: tags }
-          : { kind: input.op }
+          ? [{ kind: 'tag', add: [], remove: tags }]
+          : [{ kind: input.op }]
   try {
-    const result = await bulkUpdateTickets(input.ids, bulk, { actor: { id: user.id, role: user.role }, requestId: getRequestMeta(request, context).requestId })
+    const ctx = { actor, requestId: meta.requestId }
+    const results: BulkTicketResult[] = []
+    for (const bulk of actions) results.push(await bulkUpdateTickets(input.ids, bulk, ctx))
+    // Tickets now with a team and no agent go round-robin to the team's members online.
+    if (team && agent === undefined) await autoAssignTickets(input.ids, await onlineUserIds(AGENT_ROLES), { actorId: user.id, requestId: meta.requestId })
+    const result = results.reduce((sum, next) => ({ succeeded: Math.max(sum.succeeded, next.succeeded), unchanged: Math.min(sum.unchanged, next.unchanged), skipped: [...sum.skipped, ...next.skipped] }))
     const skipped = result.skipped.length
     return redirectWithToast(target, {
       type: skipped > 0 ? 'info' : 'success',
@@ -126,7 +180,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
           .slice(0, 480) || undefined,
     })
   } catch (error) {
-    if (error instanceof TicketActionError) return redirectWithToast(target, { type: 'error', title: 'Nothing changed', description: error.message })
+    if (error instanceof TicketActionError) return refuse(error.message)
     throw error
   }
 }
@@ -185,6 +239,12 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
           <Link to="/tickets/macros" className="button button-small button-secondary">
             Macros
           </Link>
+          <Link to="/tickets/teams" className="button button-small button-secondary">
+            Teams
+          </Link>
+          <Link to="/tickets/sla" className="button button-small button-secondary">
+            SLA policies
+          </Link>
           {data.canCreate ? (
             <Link to="/tickets/new" className="button button-small button-primary" data-testid="new-ticket">
               New ticket
@@ -213,7 +273,17 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
             </div>
           ) : null}
           {data.canUpdate && selectedIds.length > 0 ? (
-            <TicketBulkBar ids={selectedIds} agents={data.agents} back={`/tickets${search}`} onClear={() => setRowSelection({})} />
+            <TicketBulkBar
+              ids={selectedIds}
+              agents={data.agents}
+              teams={data.teams}
+              back={`/tickets${search}`}
+              search={current.toString()}
+              matching={viewCount.count}
+              matchingText={countText(viewCount)}
+              allOnPage={rows.length > 0 && selectedIds.length === rows.length}
+              onClear={() => setRowSelection({})}
+            />
           ) : null}
           <div className={loading ? 'orders-table-loading' : undefined} aria-busy={loading || undefined}>
             <OrderTable
