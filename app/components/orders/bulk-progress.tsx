@@ -70,11 +70,12 @@ export function useBulkProgress(initial: BulkProgress): BulkProgress {
   return live
 }
 
-export function BulkProgressPanel({ progress, kind }: { progress: BulkProgress; kind: string }) {
+/** `unit` names what the rows are ("tickets processed"); by default orders. */
+export function BulkProgressPanel({ progress, kind, unit: rowsUnit }: { progress: BulkProgress; kind: string; unit?: string }) {
   const total = Math.max(progress.total, progress.processed)
   const percent = total === 0 ? (progress.status === 'completed' ? 100 : 0) : Math.floor((progress.processed / total) * 100)
   const shown = progress.status === 'completed' ? 100 : Math.min(percent, 99)
-  const unit = kind === 'export' ? 'rows written' : 'orders processed'
+  const unit = kind === 'export' ? 'rows written' : (rowsUnit ?? 'orders processed')
   return (
     <section className="panel" aria-labelledby="progress-title" data-testid="bulk-progress" data-percent={shown} data-status={progress.status}>
       <h2 id="progress-title" className="panel-title">
