@@ -69,7 +69,7 @@ export default function NewSilencePage() {
         <h2 id="silence-form-title" className="visually-hidden">
           Silence
         </h2>
-        <Form method="post" className="form" noValidate data-testid="silence-form">
+        <Form method="post" className="form silence-form" noValidate data-testid="silence-form">
           <Field
             id="silence-matchers"
             label="Matchers"

@@ -139,6 +139,75 @@ test('a manager sees a fired alert live in the notification center and on /alert
   }
 })
 
+test('a manager silences a firing alert by its labels: shown as silenced, off the badge; unsilence brings it back', { timeout: 120_000 }, async () => {
+  // Only this test's rule is evaluated (the demo rules could fire meanwhile and move the badge).
+  await sql(`UPDATE "AlertRule" SET "enabled" = false`)
+  await sql(
+    `INSERT INTO "AlertRule" ("id", "name", "metric", "condition", "threshold", "durationSeconds", "severity", "enabled", "scope", "updatedAt")
+     VALUES ('e2e-silence-rule', 'E2E carrier backlog', 'queue_lag_seconds', 'gt', 60, 60, 'warning', true, '{"queue":"e2e-silenced"}', now())`,
+  )
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  try {
+    const page = await context.newPage()
+    const console = watchConsole(page)
+    await signIn(page, app!.url, manager.email)
+    await page.goto(`${app!.url}/alerts?view=open`)
+    await page.getByTestId('open-alerts-table').waitFor()
+    const centerButton = page.getByTestId('alert-center-button')
+    // Subscribed and loaded (the first page of a fresh server can take a while on a busy machine).
+    await expect.poll(() => centerButton.getAttribute('aria-label'), { timeout: 20_000 }).toMatch(/^Alerts: /)
+    const badge = async () => Number((await page.getByTestId('alert-center-count').textContent({ timeout: 500 }).catch(() => '0')) ?? 0)
+    const before = await badge()
+
+    await streamQueueLag('e2e-silenced', 150)
+    const row = page.getByTestId('open-alerts-table').locator('tr', { hasText: 'E2E carrier backlog' })
+    await row.waitFor({ timeout: 45_000 })
+    await expect.poll(badge, { timeout: 15_000 }).toBe(before + 1)
+
+    // "Silence by labels…" starts from the alert's rule and series.
+    await row.getByRole('link', { name: 'Silence by labels…' }).click()
+    await page.waitForURL(/\/alerts\/silences\/new\?alert=/)
+    const form = page.getByTestId('silence-form')
+    expect(await form.getByLabel('Matchers').inputValue()).toBe('rule=E2E carrier backlog\nqueue=e2e-silenced')
+    await form.getByLabel('For (minutes)').fill('240')
+    await form.getByRole('button', { name: 'Create silence' }).click()
+    await form.getByText('Say why (the others will read it)').waitFor()
+    await page.screenshot({ path: path.join(SCREENS, 'alerts-silence-form.png'), fullPage: true })
+    await form.getByLabel('Comment').fill('Carrier maintenance until 02:00')
+    await form.getByRole('button', { name: 'Create silence' }).click()
+    await page.waitForURL(/\/alerts\?view=silences$/)
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Silence created')
+    const silenceRow = page.getByTestId('silences-table').locator('tr', { hasText: 'Carrier maintenance until 02:00' })
+    await expect.poll(() => silenceRow.locator('[data-silence-state]').getAttribute('data-silence-state')).toBe('active')
+    await expect.poll(() => silenceRow.textContent()).toContain(`by ${manager.name}`)
+    await expect.poll(badge, { timeout: 15_000 }).toBe(before)
+    await page.screenshot({ path: path.join(SCREENS, 'alerts-silences.png'), fullPage: true })
+
+    // Still firing, shown as silenced with the silence's comment.
+    await page.getByRole('link', { name: /^Open/ }).click()
+    await page.waitForURL(/view=open/)
+    await expect.poll(() => row.locator('[data-alert-status]').getAttribute('data-silenced')).toBe('true')
+    expect(await row.locator('[data-alert-status]').getAttribute('data-alert-status')).toBe('firing')
+    await expect.poll(() => row.getByTestId('silenced-until').textContent()).toContain('Carrier maintenance until 02:00')
+    await page.screenshot({ path: path.join(SCREENS, 'alerts-open-silenced.png'), fullPage: true })
+
+    // Unsilence: the alert asks for attention again.
+    await page.getByRole('link', { name: /^Silences/ }).click()
+    await silenceRow.getByRole('button', { name: 'Unsilence' }).click()
+    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Silence ended')
+    await expect.poll(() => silenceRow.locator('[data-silence-state]').getAttribute('data-silence-state')).toBe('expired')
+    await expect.poll(badge, { timeout: 15_000 }).toBe(before + 1)
+    const [stored] = await sql<{ actions: string }>(
+      `SELECT string_agg(l."action", ',' ORDER BY l."createdAt") AS "actions" FROM "AuditLog" l JOIN "AlertSilence" s ON s."id" = l."entityId"`,
+    )
+    expect(stored).toEqual({ actions: 'create:alert.silence,expire:alert.silence' })
+    // The refused form (400) is logged by the browser as a failed resource: expected.
+    expect(console.errors.filter((error) => !/Failed to load resource.*(favicon|status of 400)/.test(error))).toEqual([])
+  } finally {
+    await context.close()
+  }
+})
+
 test('the rule form answers bad input with field errors and keeps what was typed', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   try {
