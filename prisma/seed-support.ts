@@ -33,3 +33,20 @@ export function demoMacros(f: Faker, now: Date) {
   ]
   return macros.map((macro) => ({ id: fakeId(f), ...macro, createdAt: now, updatedAt: now }))
 }
+
+/**
+ * Demo support teams (issue 6, "assignment to an agent or team"): Billing and Shipping, and which unsolved and solved
+ * tickets are theirs — by the ticket's tags (refund/billing → Billing; shipping/damaged/address-change → Shipping),
+ * otherwise none. Deterministic (no faker draws: the rest of the seed keeps its sequence).
+ */
+export function demoTeams(f: Faker, now: Date, members: { billing: string[]; shipping: string[] }) {
+  const billing = { id: fakeId(f), name: 'Billing', createdAt: now, updatedAt: now }
+  const shipping = { id: fakeId(f), name: 'Shipping', createdAt: now, updatedAt: now }
+  const teamMembers = [
+    ...members.billing.map((userId) => ({ teamId: billing.id, userId, createdAt: now })),
+    ...members.shipping.map((userId) => ({ teamId: shipping.id, userId, createdAt: now })),
+  ]
+  const teamFor = (tags: readonly string[]) =>
+    tags.some((tag) => tag === 'refund' || tag === 'billing') ? billing.id : tags.some((tag) => tag === 'shipping' || tag === 'damaged' || tag === 'address-change') ? shipping.id : null
+  return { teams: [billing, shipping], teamMembers, teamFor }
+}

@@ -33,7 +33,7 @@ import {
 } from '#test/factories/index.ts'
 import { DEMO_USERS } from './demo-users.ts'
 import { demoAlerting } from './seed-alerts.ts'
-import { demoMacros } from './seed-support.ts'
+import { demoMacros, demoTeams } from './seed-support.ts'
 
 export const DEMO_SEED = 20261125
 const CUSTOMERS = 300
@@ -314,6 +314,11 @@ async function insertDemoData(tx: Tx, now: Date, users: Prisma.UserCreateManyInp
     .sort((a, b) => (a.ticket.createdAt as Date).getTime() - (b.ticket.createdAt as Date).getTime())
     .map((t, i) => ({ ...t, ticket: { ...t.ticket, number: FIRST_TICKET_NUMBER + i } }))
 
+  // Teams (prisma/seed-support.ts), from their own faker so the rest of the seed keeps its sequence.
+  const { teams, teamMembers, teamFor } = demoTeams(createFaker(DEMO_SEED + 6), now, { billing: [support, admin], shipping: [support] })
+  await insert('teams', 'Team', teams)
+  await insert('teamMembers', 'TeamMember', teamMembers)
+  for (const t of tickets) t.ticket.teamId = teamFor(t.ticket.tags as string[])
   await insert('tickets', 'Ticket', tickets.map((t) => t.ticket))
   await insert('ticketMessages', 'TicketMessage', tickets.flatMap((t) => t.messages))
   // Clocks from the SLA engine itself, replaying each ticket's history (app/models/sla/seed-clocks.server.ts).
