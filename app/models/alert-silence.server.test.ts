@@ -192,6 +192,26 @@ describe('periods, unsilence and audit', () => {
     ])
   })
 
+  test('a silence that starts or runs out by itself is signalled: the badge re-counts, the unmuted alert asks for attention again', async () => {
+    const { rule, name } = await breachingRule({ integrations: ['carrier'] })
+    const { user } = await createUser(prisma, { role: 'manager' })
+    const alertId = forRule(await evaluateAlertRules({ now: during(1) }), rule.id).fired[0]!.alertId
+    await createSilence(silence(`rule=${name}`, { startsAt: minute(2), durationMinutes: 1 }), { id: user.id }, { now: during(1) })
+
+    // The evaluation at 2:05 (previous at 1:55) sees it start; the one at 3:05 sees it run out.
+    let before = signals.length
+    await evaluateAlertRules({ now: during(2), since: new Date(minute(2).getTime() - 5_000) })
+    expect(await signalsSince(before)).toContainEqual(expect.objectContaining({ change: 'silenced', ids: [] }))
+    before = signals.length
+    const atEnd = await evaluateAlertRules({ now: during(3), since: new Date(minute(3).getTime() - 5_000) })
+    expect(forRule(atEnd, rule.id).updated).toMatchObject([{ alertId, silenced: false }])
+    expect((await signalsSince(before)).filter((signal) => signal.change === 'fired').flatMap((signal) => signal.ids)).toContain(alertId)
+    // Outside the period: nothing more to say about it.
+    before = signals.length
+    await evaluateAlertRules({ now: during(4), since: new Date(minute(4).getTime() - 5_000) })
+    expect((await signalsSince(before)).flatMap((signal) => signal.ids)).not.toContain(alertId)
+  })
+
   test('unsilencing a pending silence ends it before it starts; a stale version is refused', async () => {
     const { user } = await createUser(prisma, { role: 'manager' })
     const created = await createSilence(silence('integration=warehouse', { startsAt: minute(50) }), { id: user.id }, { now: during(0) })

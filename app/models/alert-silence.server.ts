@@ -143,3 +143,32 @@ export async function matchersForAlert(alertId: string): Promise<SilenceMatcher[
 export async function countCurrentSilences(now = new Date()) {
   return prisma.alertSilence.count({ where: { endsAt: { gt: now } } })
 }
+
+/**
+ * A silence that starts, or runs out by itself, changes what needs attention without anyone acting: called after
+ * each evaluation with the period since the previous one, it signals 'silenced' when a silence started (the badge
+ * re-counts) and 'fired' for the firing alerts a silence that ran out no longer mutes (they ask for attention again,
+ * as if they had just fired). A silence ended with "unsilence" was already signalled by expireSilence. `since` may
+ * overlap the previous period: a repeated signal only makes pages re-read.
+ */
+export async function signalSilenceBoundaries({ since, now, active }: { since: Date; now: Date; active: readonly ActiveSilence[] }) {
+  const [started, ended] = await Promise.all([
+    prisma.alertSilence.count({ where: { startsAt: { gt: since, lte: now }, endsAt: { gt: now } } }),
+    prisma.alertSilence.findMany({
+      where: { endsAt: { gt: since, lte: now }, expiredById: null },
+      select: { id: true, matchers: true, endsAt: true, comment: true },
+    }),
+  ])
+  if (started > 0) await notifyAlertsChanged(prisma, 'silenced', [])
+  if (ended.length === 0) return { started, unmuted: [] as string[] }
+  const endedSilences = ended.map((row) => ({ ...row, matchers: asMatchers(row.matchers) }))
+  const firing = await prisma.alert.findMany({
+    where: { status: 'firing', OR: [{ silencedUntil: null }, { silencedUntil: { lte: now } }] },
+    select: { id: true, fingerprint: true, rule: { select: { name: true, severity: true, metric: true } } },
+  })
+  const unmuted = firing
+    .filter((alert) => silenceFor(endedSilences, alert.rule, alert.fingerprint) !== null && silenceFor(active, alert.rule, alert.fingerprint) === null)
+    .map((alert) => alert.id)
+  if (unmuted.length > 0) await notifyAlertsChanged(prisma, 'fired', unmuted)
+  return { started, unmuted }
+}

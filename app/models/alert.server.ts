@@ -3,8 +3,9 @@ import type { AlertCondition, AlertSeverity, AlertStatus, Prisma } from '#app/ge
 import { Histogram } from '#app/metrics/histogram.ts'
 import type { AlertsChanged } from '#app/realtime/events.ts'
 import { prisma, type Db } from '#app/utils/db.server.ts'
+import { getEnv } from '#app/utils/env.server.ts'
 import { alertMessage, durationInWords } from './alert-rules.ts'
-import { activeSilences, silenceFor, type ActiveSilence } from './alert-silence.server.ts'
+import { activeSilences, signalSilenceBoundaries, silenceFor, type ActiveSilence } from './alert-silence.server.ts'
 import { recordAudit } from './audit.server.ts'
 
 export { alertMessage, durationInWords }
@@ -155,7 +156,16 @@ export type EvaluationResult = {
  * Evaluates every enabled rule at `now` (see the file comment). Safe to run concurrently and repeatedly: the
  * partial unique index makes firing idempotent and resolution is a conditional update.
  */
-export async function evaluateAlertRules({ now = new Date(), readMetric = readRollupMetric }: { now?: Date; readMetric?: MetricReader } = {}) {
+export async function evaluateAlertRules({
+  now = new Date(),
+  readMetric = readRollupMetric,
+  since = new Date(now.getTime() - 2 * getEnv().ALERTS_EVALUATION_SECONDS * 1000),
+}: {
+  now?: Date
+  readMetric?: MetricReader
+  /** Silences that started or ran out after this are signalled (default: two evaluation intervals back). */
+  since?: Date
+} = {}) {
   const result: EvaluationResult = { fired: [], updated: [], resolved: [], failed: [] }
   const rules = await prisma.alertRule.findMany({
     where: { enabled: true },
@@ -163,7 +173,7 @@ export async function evaluateAlertRules({ now = new Date(), readMetric = readRo
     orderBy: { id: 'asc' },
   })
   const to = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS)
-  const silences = rules.length > 0 ? await activeSilences(now) : []
+  const silences = await activeSilences(now)
   for (const row of rules) {
     const rule: RuleWithSeverity = { ...row, scope: asScope(row.scope) }
     try {
@@ -180,6 +190,7 @@ export async function evaluateAlertRules({ now = new Date(), readMetric = readRo
   if (announced.length > 0) await notifyAlertsChanged(prisma, 'fired', announced.map((entry) => entry.alertId))
   if (muted.length > 0) await notifyAlertsChanged(prisma, 'silenced', muted.map((entry) => entry.alertId))
   if (result.resolved.length > 0) await notifyAlertsChanged(prisma, 'resolved', result.resolved.map((entry) => entry.alertId))
+  await signalSilenceBoundaries({ since, now, active: silences })
   return result
 }
 
