@@ -17,6 +17,7 @@ import {
   getBulkOperation,
   getExportFile,
   listBulkItems,
+  listBulkOperations,
   ORDER_EXPORT_HEADER,
   type BulkActor,
 } from './bulk-operation.server.ts'
@@ -326,4 +327,94 @@ test('a stored filter that no longer parses fails the operation at once, with th
   await prisma.bulkOperation.update({ where: { id: operation.id }, data: { selection: { query: { status: 'exploded' } } } })
   await expect(runJob(operation.id)).rejects.toThrow(/not valid any more/)
   expect(await operationRow(operation.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the saved filter is not valid any more: /) })
+})
+
+test('"all matching" keeps the view’s sort: rows are acted on, and exported, in the order the person saw them', async () => {
+  const ops = await actor()
+  const marker = `sorted-${uniqueSuffix()}`.toLowerCase()
+  // Totals out of step with placing time, so the default order (newest first) differs from the chosen one.
+  const totals = [4_000, 1_000, 3_000, 2_000]
+  const graphs = []
+  for (const [index, totalAmount] of totals.entries()) {
+    graphs.push(await createOrder(prisma, { tags: [marker], totalAmount, placedAt: new Date(Date.UTC(2026, 9, 1 + index)), status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled' }))
+  }
+  const byTotal = (dir: 1 | -1) => [...graphs].sort((a, b) => dir * (a.order.totalAmount - b.order.totalAmount)).map((graph) => graph.order.id)
+
+  const tag = await started({ kind: 'tag', selection: { query: { tags: marker, sort: 'totalAmount', dir: 'asc' } }, params: { add: ['sorted'] }, actor: ops })
+  expect((await operationRow(tag.id)).selection).toEqual({ query: { tags: marker, sort: 'totalAmount', dir: 'asc' } })
+  await runJob(tag.id)
+  // Results are recorded in processing order (item ids ascend).
+  expect((await listBulkItems({ operationId: tag.id })).rows.map((row) => row.entityId)).toEqual(byTotal(1))
+
+  const exported = await started({ kind: 'export', selection: { query: { tags: marker, sort: 'totalAmount', dir: 'desc' } }, params: {}, actor: ops })
+  await runJob(exported.id)
+  const file = (await getExportFile(exported.id, ops)) as { filePath: string }
+  const ids = (await readFile(file.filePath, 'utf8')).split('\r\n').slice(1).filter(Boolean).map((line) => line.split(',').at(-1))
+  expect(ids).toEqual(byTotal(-1))
+})
+
+describe('history (listBulkOperations)', () => {
+  async function operation(actorId: string, data: { kind?: 'tag' | 'assign' | 'export' | 'cancel'; status?: 'completed' | 'failed' | 'running'; createdAt: Date; params?: object; area?: 'orders' | 'tickets' }) {
+    return prisma.bulkOperation.create({
+      data: {
+        area: data.area ?? 'orders',
+        kind: data.kind ?? 'tag',
+        status: data.status ?? 'completed',
+        actorId,
+        selection: { ids: ['a', 'b', 'c'] },
+        params: data.params ?? { add: ['x'], remove: [] },
+        total: 3,
+        processed: 3,
+        succeeded: 2,
+        skipped: 1,
+        createdAt: data.createdAt,
+        finishedAt: data.createdAt,
+      },
+      select: { id: true },
+    })
+  }
+
+  test('a person sees their own, newest first, keyset-paged across equal times; an admin sees everyone’s; filters and names', async () => {
+    const ana = await actor('operations')
+    const bo = await actor('support')
+    const admin = await actor('admin')
+    const { user: assignee } = await createUser(prisma, { role: 'operations', name: 'Ada Assignee' })
+    const base = Date.UTC(2030, 0, 1) + Math.floor(Math.random() * 1_000) * 60_000 // this test's own minutes
+    const same = new Date(base + 5_000)
+    const mine = [
+      await operation(ana.id, { createdAt: new Date(base + 1_000) }),
+      await operation(ana.id, { createdAt: same, kind: 'assign', params: { assigneeId: assignee.id } }),
+      await operation(ana.id, { createdAt: same, kind: 'export', params: {}, status: 'failed' }),
+      await operation(ana.id, { createdAt: new Date(base + 9_000), kind: 'cancel', params: { reason: 'dupes' } }),
+    ]
+    const theirs = await operation(bo.id, { createdAt: new Date(base + 7_000), kind: 'export', params: {} })
+    // Another area's operation (tickets) never shows here.
+    await operation(ana.id, { createdAt: new Date(base + 8_000), area: 'tickets' })
+
+    const expected = [mine[3]!.id, ...[mine[1]!.id, mine[2]!.id].sort().reverse(), mine[0]!.id]
+    const pages: string[][] = []
+    let after: string | undefined
+    do {
+      const page = await listBulkOperations({ viewer: ana, take: 2, after })
+      pages.push(page.rows.map((row) => row.id))
+      after = page.nextCursor ?? undefined
+    } while (after)
+    expect(pages).toEqual([expected.slice(0, 2), expected.slice(2, 4)])
+
+    const first = await listBulkOperations({ viewer: ana })
+    expect(first.rows.find((row) => row.kind === 'assign')).toMatchObject({ assigneeName: 'Ada Assignee', scope: { kind: 'ids', count: 3 }, succeeded: 2, skipped: 1, failed: 0 })
+    // Asking for everyone's without being an admin still lists one's own.
+    expect((await listBulkOperations({ viewer: ana, everyone: true })).rows.map((row) => row.id)).toEqual(expected)
+    expect((await listBulkOperations({ viewer: ana, kind: 'export' })).rows.map((row) => row.id)).toEqual([mine[2]!.id])
+    expect((await listBulkOperations({ viewer: ana, status: 'failed' })).rows.map((row) => row.id)).toEqual([mine[2]!.id])
+
+    const all = (await listBulkOperations({ viewer: admin, everyone: true, take: 100 })).rows
+    const ids = all.map((row) => row.id)
+    expect(ids).toEqual(expect.arrayContaining([...expected, theirs.id]))
+    expect(ids.indexOf(theirs.id)).toBe(ids.indexOf(mine[3]!.id) + 1)
+    expect(all.find((row) => row.id === theirs.id)?.actorName).toBe((await prisma.user.findUniqueOrThrow({ where: { id: bo.id } })).name)
+    expect((await listBulkOperations({ viewer: admin })).rows.map((row) => row.id)).not.toContain(theirs.id)
+    // A malformed cursor reads as the first page.
+    expect((await listBulkOperations({ viewer: ana, after: 'not-a-cursor' })).rows.map((row) => row.id)).toEqual(expected)
+  })
 })

@@ -238,6 +238,130 @@ export async function getExportFile(id: string, viewer: BulkActor) {
   return { ready: true as const, filePath: operation.filePath, fileBytes: Number(operation.fileBytes ?? 0), createdAt: operation.createdAt }
 }
 
+// ─── History ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const BULK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const satisfies readonly BulkOperationStatus[]
+export const BULK_HISTORY_PAGE_SIZE = 25
+
+/** Keyset position of a history row: base64url of `[createdAt ISO, id]` (no authority: any position is harmless). */
+function encodeHistoryCursor(row: { createdAt: Date; id: string }) {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url')
+}
+
+function decodeHistoryCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (!Array.isArray(value) || value.length !== 2) return null
+    const [at, id] = value as [unknown, unknown]
+    if (typeof at !== 'string' || typeof id !== 'string' || id.length > 64 || Number.isNaN(Date.parse(at))) return null
+    return { createdAt: new Date(at), id }
+  } catch {
+    return null
+  }
+}
+
+export type BulkHistoryQuery = {
+  viewer: BulkActor
+  /** Admins may list everyone's; anyone else always sees their own (the same rule as an operation's page). */
+  everyone?: boolean
+  kind?: BulkKind
+  status?: BulkOperationStatus
+  /** An opaque cursor from a previous page (`nextCursor`); a malformed one reads as the first page. */
+  after?: string
+  take?: number
+}
+
+export type BulkHistoryRow = {
+  id: string
+  kind: BulkKind
+  status: BulkOperationStatus
+  actorName: string | null
+  /** `ids`: how many rows were chosen; `query`: the list filter (search params, for a link back to that view). */
+  scope: { kind: 'ids'; count: number } | { kind: 'query'; search: string }
+  params: Prisma.JsonValue
+  /** For an assignment: the assignee's name (null = unassign, or someone deleted). */
+  assigneeName: string | null
+  total: number
+  processed: number
+  succeeded: number
+  skipped: number
+  failed: number
+  error: string | null
+  downloadable: boolean
+  createdAt: Date
+  startedAt: Date | null
+  finishedAt: Date | null
+}
+
+/**
+ * Past and running bulk operations on orders, newest first, keyset-paged on (createdAt, id): a person's own by
+ * BulkOperation_actorId_createdAt_idx, everyone's (admins) by BulkOperation_area_createdAt_id_idx.
+ */
+export async function listBulkOperations(query: BulkHistoryQuery): Promise<{ rows: BulkHistoryRow[]; nextCursor: string | null }> {
+  const take = Math.min(Math.max(query.take ?? BULK_HISTORY_PAGE_SIZE, 1), 100)
+  const everyone = query.everyone === true && query.viewer.role === 'admin'
+  if (!hasPermission(query.viewer.role, 'read:order')) return { rows: [], nextCursor: null }
+  const position = query.after ? decodeHistoryCursor(query.after) : null
+  const found = await prisma.bulkOperation.findMany({
+    where: {
+      area: 'orders',
+      kind: query.kind ? query.kind : { in: [...BULK_KINDS] },
+      ...(everyone ? {} : { actorId: query.viewer.id }),
+      ...(query.status ? { status: query.status } : {}),
+      ...(position ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: take + 1,
+    select: {
+      id: true,
+      kind: true,
+      status: true,
+      actor: { select: { name: true } },
+      selection: true,
+      params: true,
+      total: true,
+      processed: true,
+      succeeded: true,
+      skipped: true,
+      failed: true,
+      error: true,
+      filePath: true,
+      createdAt: true,
+      startedAt: true,
+      finishedAt: true,
+    },
+  })
+  const page = found.slice(0, take)
+  const assigneeIds = page.map((row) => (row.kind === 'assign' ? (row.params as { assigneeId?: unknown }).assigneeId : null)).filter((id): id is string => typeof id === 'string')
+  const names = assigneeIds.length
+    ? new Map((await prisma.user.findMany({ where: { id: { in: [...new Set(assigneeIds)] } }, select: { id: true, name: true } })).map((user) => [user.id, user.name]))
+    : new Map<string, string>()
+  const rows = page.map((row): BulkHistoryRow => {
+    const stored = row.selection as BulkSelection
+    const assigneeId = row.kind === 'assign' ? (row.params as { assigneeId?: unknown }).assigneeId : null
+    return {
+      id: row.id,
+      kind: row.kind as BulkKind, // the query matched BULK_KINDS only
+      status: row.status,
+      actorName: row.actor?.name ?? null,
+      scope: 'ids' in stored ? { kind: 'ids', count: stored.ids.length } : { kind: 'query', search: selectionSearchParams(stored.query).toString() },
+      params: row.params,
+      assigneeName: typeof assigneeId === 'string' ? (names.get(assigneeId) ?? null) : null,
+      total: row.total,
+      processed: row.processed,
+      succeeded: row.succeeded,
+      skipped: row.skipped,
+      failed: row.failed,
+      error: row.error,
+      downloadable: row.kind === 'export' && row.status === 'completed' && row.filePath !== null,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    }
+  })
+  return { rows, nextCursor: found.length > take ? encodeHistoryCursor(page.at(-1)!) : null }
+}
+
 export type BulkItemRow = { id: string; entityId: string; number: string | null; outcome: BulkItemOutcome; reason: string | null }
 
 /** Per-row results, newest-recorded last, keyset-paginated by item id; `outcome` filters. */

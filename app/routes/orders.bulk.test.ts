@@ -18,6 +18,7 @@ const { loader: downloadLoader } = await import('./orders.exports.$id.download.t
 const { loader: progressLoader } = await import('./orders.bulk.$id/route.tsx')
 const { action: viewsAction, loader: viewsLoader } = await import('./orders.views.tsx')
 const { loader: assigneesLoader } = await import('./orders.bulk.assignees.tsx')
+const { loader: historyLoader } = await import('./orders.bulk._index/route.tsx')
 
 afterAll(async () => {
   await closeQueues()
@@ -124,4 +125,32 @@ test('GET /orders/bulk/assignees: active operations staff and admins, for people
   expect(ids).not.toContain(disabled.user.id)
   expect(Object.keys(users[0]!).sort()).toEqual(['id', 'name'])
   expect((await thrownBy(assigneesLoader({ request: get('/orders/bulk/assignees', support.cookie), params: {}, context }))).status).toBe(403)
+})
+
+test('GET /orders/bulk: the history — your own operations, everyone’s for an admin, signed-in people only', async () => {
+  const support = await signedIn('support')
+  const admin = await signedIn('admin')
+  await createOrder(prisma, { status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled' })
+  const started = (await bulkAction({ request: post('/orders/bulk', support.cookie, [['kind', 'export'], ['scope', 'query'], ['query', 'status=confirmed&sort=totalAmount&dir=asc']]), params: {}, context })) as Response
+  const id = started.headers.get('location')!.split('/').at(-1)!
+  const history = async (cookie: string, search = '') =>
+    (await ((await historyLoader({ request: get(`/orders/bulk${search}`, cookie), params: {}, context })) as Response).json()) as {
+      rows: Array<{ id: string; kind: string; actorName: string | null; scope: { kind: string; search?: string }; status: string }>
+      everyone: boolean
+    }
+
+  const own = await history(support.cookie)
+  expect(own.everyone).toBe(false)
+  expect(own.rows).toEqual([expect.objectContaining({ id, kind: 'export', actorName: 'A support', status: 'queued', scope: expect.objectContaining({ kind: 'query' }) })])
+  // The scope links back to the same view, its sort included.
+  expect(Object.fromEntries(new URLSearchParams(own.rows[0]!.scope.search))).toEqual({ status: 'confirmed', sort: 'totalAmount', dir: 'asc' })
+  // An admin sees it among everyone's, or only their own with ?who=mine; filters narrow.
+  expect((await history(admin.cookie)).rows.map((row) => row.id)).toContain(id)
+  expect((await history(admin.cookie, '?who=mine')).rows.map((row) => row.id)).not.toContain(id)
+  expect((await history(admin.cookie, '?kind=tag')).rows.map((row) => row.id)).not.toContain(id)
+  // Nobody else's list shows it; a signed-out request goes to sign-in.
+  expect((await history((await signedIn('operations')).cookie)).rows).toEqual([])
+  const anonymous = await thrownBy(historyLoader({ request: new Request('http://localhost/orders/bulk'), params: {}, context }))
+  expect(anonymous.status).toBe(302)
+  expect(anonymous.headers.get('location')).toMatch(/^\/login/)
 })

@@ -1,4 +1,4 @@
-import { useFetcher, useRouteLoaderData } from '@remix-run/react'
+import { useFetcher, useLocation, useRouteLoaderData } from '@remix-run/react'
 import { useEffect, useId, useState } from 'react'
 import type { RootLoaderData } from '#app/root.tsx'
 import type { BulkActionData } from '#app/routes/orders.bulk.tsx'
@@ -11,19 +11,34 @@ import { hasPermission } from '#app/utils/permissions.ts'
  * actions that change orders are shown only to roles with update:order (the action refuses anyway).
  *
  * `selection`: `{ ids }` — the selected rows; `{ query, count }` — every order matching the list's filters (the
- * list's URL search params as a string, URLSearchParams or `{ key: value | values }`; pagination params are ignored),
- * with the count the page shows (`exact: false` when it is an estimate).
+ * list's URL search params as a string, URLSearchParams or `{ key: value | values }`; pagination params are ignored;
+ * the current URL's `sort`/`dir` are added when absent), with the count the page shows (`exact: false` when it is an
+ * estimate).
  */
 export type BulkBarSelection =
   | { ids: string[] }
   | { query: string | URLSearchParams | Record<string, string | string[]>; count: number; exact?: boolean }
 
-/** The list's filters as a search string, whichever shape the page holds them in. */
-function querySearch(query: string | URLSearchParams | Record<string, string | string[]>) {
-  if (typeof query === 'string') return query.startsWith('?') ? query.slice(1) : query
-  if (query instanceof URLSearchParams) return query.toString()
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) for (const item of Array.isArray(value) ? value : [value]) params.append(key, item)
+/**
+ * The view's order travels with an "all matching" selection: the job walks the rows in the order the person sees them
+ * (a stopped operation has done the first ones of *their* list) and an export writes its file in that order.
+ */
+const ORDER_PARAMS = ['sort', 'dir'] as const
+
+/** The list's filters (plus the view's sort, from `viewSearch` when the filters lack it) as a search string. */
+export function querySearch(query: string | URLSearchParams | Record<string, string | string[]>, viewSearch = '') {
+  let params: URLSearchParams
+  if (typeof query === 'string') params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)
+  else if (query instanceof URLSearchParams) params = new URLSearchParams(query)
+  else {
+    params = new URLSearchParams()
+    for (const [key, value] of Object.entries(query)) for (const item of Array.isArray(value) ? value : [value]) params.append(key, item)
+  }
+  const view = new URLSearchParams(viewSearch)
+  for (const key of ORDER_PARAMS) {
+    const value = view.get(key)
+    if (value !== null && !params.has(key)) params.set(key, value)
+  }
   return params.toString()
 }
 
@@ -48,6 +63,7 @@ export function BulkBar({ selection, onClear }: { selection: BulkBarSelection; o
   const root = useRouteLoaderData<RootLoaderData>('root')
   const canUpdate = hasPermission(root?.user?.role, 'update:order')
   const fetcher = useFetcher<BulkActionData>()
+  const location = useLocation()
   const [open, setOpen] = useState<Kind | null>(null)
   const busy = fetcher.state !== 'idle'
   const error = fetcher.data && 'formError' in fetcher.data ? fetcher.data : null
@@ -73,7 +89,7 @@ export function BulkBar({ selection, onClear }: { selection: BulkBarSelection; o
       ) : (
         <>
           <input type="hidden" name="scope" value="query" />
-          <input type="hidden" name="query" value={querySearch(selection.query)} />
+          <input type="hidden" name="query" value={querySearch(selection.query, location.search)} />
         </>
       )}
     </>

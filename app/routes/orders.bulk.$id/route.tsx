@@ -5,6 +5,7 @@ import { BulkProgressPanel, useBulkProgress } from '#app/components/orders/bulk-
 import { bulkStylesHref } from '#app/components/orders/bulk-styles.ts'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { StatusBadge, type BadgeTone } from '#app/components/status-badge.tsx'
+import { BULK_KIND_LABEL, BulkStatusBadge, describeBulkParams, formatBytes } from '#app/components/orders/bulk-labels.tsx'
 import { BULK_OUTCOMES, cancelBulkOperation, getBulkOperation, listBulkItems } from '#app/models/bulk-operation.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta, invariantResponse } from '#app/utils/http.server.ts'
@@ -70,27 +71,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirectWithToast(`/orders/bulk/${params.id}`, { title: 'Bulk operation cancelled', description: 'Rows already done stay done.' })
 }
 
-const KIND_LABEL: Record<string, string> = {
-  tag: 'Tag',
-  assign: 'Assign',
-  fulfil: 'Mark fulfilled',
-  ship: 'Ship',
-  cancel: 'Cancel',
-  export: 'Export to CSV',
-}
-
 const OUTCOME_TONE: Record<string, BadgeTone> = { succeeded: 'success', skipped: 'warning', failed: 'danger' }
 const OUTCOME_LABEL: Record<string, string> = { succeeded: 'Succeeded', skipped: 'Skipped', failed: 'Failed' }
-
-function describeParams(kind: string, params: unknown) {
-  const value = (params ?? {}) as { add?: string[]; remove?: string[]; assigneeId?: string | null; reason?: string }
-  if (kind === 'tag') {
-    return [value.add?.length ? `add ${value.add.join(', ')}` : null, value.remove?.length ? `remove ${value.remove.join(', ')}` : null].filter(Boolean).join('; ')
-  }
-  if (kind === 'assign') return value.assigneeId ? 'to the chosen person' : 'unassign'
-  if (kind === 'cancel') return `reason: ${value.reason}`
-  return ''
-}
 
 export default function BulkOperationPage() {
   const data = useLoaderData<typeof loader>()
@@ -101,7 +83,7 @@ export default function BulkOperationPage() {
   const running = progress.status === 'queued' || progress.status === 'running'
   const selection =
     operation.selection.kind === 'ids' ? `${operation.selection.count.toLocaleString('en-GB')} selected orders` : 'all orders matching a filter'
-  const details = describeParams(operation.kind, operation.params)
+  const details = describeBulkParams(operation.kind, operation.params)
   const withOutcome = (next: string | null) => {
     const params = new URLSearchParams(searchParams)
     params.delete('after')
@@ -114,12 +96,13 @@ export default function BulkOperationPage() {
   return (
     <div className="page" data-testid="bulk-page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to="/orders">Orders</Link> <span aria-hidden="true">/</span> <span>Bulk operation</span>
+        <Link to="/orders">Orders</Link> <span aria-hidden="true">/</span> <Link to="/orders/bulk">Bulk operations</Link> <span aria-hidden="true">/</span>{' '}
+        <span>This operation</span>
       </nav>
       <header className="page-header">
         <div>
           <h1 className="title-with-badge">
-            {KIND_LABEL[operation.kind] ?? operation.kind} · {selection} <BulkStatusBadge status={progress.status} />
+            {BULK_KIND_LABEL[operation.kind] ?? operation.kind} · {selection} <BulkStatusBadge status={progress.status} />
           </h1>
           <p className="muted">
             Started by {operation.actorName} {details ? <>· {details}</> : null}
@@ -222,24 +205,8 @@ export default function BulkOperationPage() {
 
 const BULK_OUTCOME_ORDER = ['succeeded', 'skipped', 'failed'] as const
 
-function BulkStatusBadge({ status }: { status: string }) {
-  const tone: BadgeTone = status === 'completed' ? 'success' : status === 'failed' ? 'danger' : status === 'cancelled' ? 'neutral' : 'info'
-  const label = { queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Stopped' }[status] ?? status
-  return (
-    <span data-testid="bulk-status" data-status={status}>
-      <StatusBadge tone={tone}>{label}</StatusBadge>
-    </span>
-  )
-}
-
-function formatBytes(bytes: number) {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
-}
-
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? (KIND_LABEL[data.operation.kind] ?? 'Bulk operation') : 'Bulk operation'} · Orders · OpsDeck` },
+  { title: `${data ? (BULK_KIND_LABEL[data.operation.kind] ?? 'Bulk operation') : 'Bulk operation'} · Orders · OpsDeck` },
 ]
 
 export function ErrorBoundary() {
