@@ -4,7 +4,7 @@ import type { HandleErrorFunction } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import type { Logger } from 'pino'
-import { renderToPipeableStream } from 'react-dom/server'
+import { renderToPipeableStream, renderToString } from 'react-dom/server'
 import { NonceProvider } from '#app/utils/nonce-provider.ts'
 
 /** What server/app.ts passes to every loader and action as `context`. */
@@ -25,33 +25,42 @@ export const streamTimeout = 5_000
 
 const handleRequest: HandleDocumentRequestFunction = (request, responseStatusCode, responseHeaders, remixContext, loadContext) => {
   const nonce = loadContext.cspNonce ?? ''
+  const app = (
+    <NonceProvider value={nonce}>
+      <RemixServer context={remixContext as EntryContext} url={request.url} nonce={nonce} />
+    </NonceProvider>
+  )
+  responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+  // NOTE: with nothing deferred there is nothing to stream: the app has no other Suspense boundary, so React's
+  // "shell" is the whole document and streaming would only cut it into ~50 small writes (each through a web stream,
+  // the compression stream and a socket write). One string is the same bytes at the same moment, in one write
+  // (bench/orders-ssr). A loader that returns `defer()` gets the streaming render below.
+  const deferred = remixContext.staticHandlerContext.activeDeferreds
+  if (!deferred || Object.keys(deferred).length === 0) {
+    // renderToString leaves out the doctype the streaming renderer writes before <html> (standards mode).
+    return new Response(`<!DOCTYPE html>${renderToString(app)}`, { headers: responseHeaders, status: responseStatusCode })
+  }
   // Crawlers and no-JS clients get the whole document at once; browsers get the shell as soon as it is ready.
   const readyEvent = isbot(request.headers.get('user-agent')) || remixContext.isSpaMode ? 'onAllReady' : 'onShellReady'
   return new Promise((resolve, reject) => {
     let shellRendered = false
-    const { pipe, abort } = renderToPipeableStream(
-      <NonceProvider value={nonce}>
-        <RemixServer context={remixContext as EntryContext} url={request.url} nonce={nonce} />
-      </NonceProvider>,
-      {
-        nonce,
-        [readyEvent]() {
-          shellRendered = true
-          const body = new PassThrough()
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-          resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }))
-          pipe(body)
-        },
-        onShellError(error: unknown) {
-          reject(error)
-        },
-        onError(error: unknown) {
-          responseStatusCode = 500
-          // Errors after the shell are also reported to handleError by Remix; before it, this is the only trace.
-          if (shellRendered) loadContext.log?.error({ err: error }, 'render error after shell')
-        },
+    const { pipe, abort } = renderToPipeableStream(app, {
+      nonce,
+      [readyEvent]() {
+        shellRendered = true
+        const body = new PassThrough()
+        resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }))
+        pipe(body)
       },
-    )
+      onShellError(error: unknown) {
+        reject(error)
+      },
+      onError(error: unknown) {
+        responseStatusCode = 500
+        // Errors after the shell are also reported to handleError by Remix; before it, this is the only trace.
+        if (shellRendered) loadContext.log?.error({ err: error }, 'render error after shell')
+      },
+    })
     setTimeout(abort, streamTimeout + 1_000)
   })
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { SavedViewArea } from '#app/generated/prisma/enums.ts'
 import { recordAudit } from '#app/models/audit.server.ts'
-import { prisma, type Prisma } from '#app/utils/db.server.ts'
+import { pgPool, prisma, type Prisma } from '#app/utils/db.server.ts'
 import { ROLES, type Role } from '#app/utils/permissions.ts'
 
 /**
@@ -102,7 +102,14 @@ export async function listSavedViews(user: ViewUser, area: ViewArea): Promise<Sa
  * (Only the owner's `isDefault` counts: a shared view cannot be someone else's default; save a copy instead.)
  */
 export async function getDefaultView(userId: string, _role: Role, area: ViewArea): Promise<{ id: string; name: string; search: string } | null> {
-  const row = await prisma.savedView.findFirst({ where: { area, ownerId: userId, isDefault: true }, select: { id: true, name: true, query: true } })
+  // NOTE: every bare /orders request asks this, so it is a prepared statement on node-postgres (Prisma's per-call
+  // cost was most of its time; bench/orders-ssr). The partial unique index on (ownerId, area) WHERE isDefault answers it.
+  const { rows } = await pgPool.query<{ id: string; name: string; query: unknown }>({
+    name: 'opsdeck.default-saved-view',
+    text: `SELECT "id", "name", "query" FROM "SavedView" WHERE "area" = $1::text::"SavedViewArea" AND "ownerId" = $2 AND "isDefault" LIMIT 1`,
+    values: [area, userId],
+  })
+  const row = rows[0]
   return row ? { id: row.id, name: row.name, search: storedQueryToSearch(row.query) } : null
 }
 
