@@ -36,6 +36,7 @@ import { registerSlaSignals } from '#app/models/sla/sla-realtime.server.ts'
 import { registerInventorySignals } from './realtime.inventory.ts'
 import { registerOrderFeed } from './realtime.order-feed.ts'
 import { registerOrderPresenceHandlers } from './realtime.orders.ts'
+import { registerReturnFeed } from './realtime.returns.ts'
 import { registerTicketRealtime } from './realtime.tickets.ts'
 
 /**
@@ -224,6 +225,8 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
   const alertFeed = registerAlertFeed(io, log)
   // Low / out-of-stock signals (`inventory.stock`), from a poll of the low-stock index.
   const inventorySignals = registerInventorySignals(io, log)
+  // Live return pages (`returns.changed` to the followed return's room), from Postgres NOTIFY.
+  const returnFeed = registerReturnFeed(io, log)
 
   registerIo(io)
 
@@ -240,6 +243,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       stopMetrics()
       await alertFeed.close()
       inventorySignals.close()
+      await returnFeed.close()
       registerIo(null)
       // Closes every socket's transport (clients see "transport close" and reconnect — to another node in a
       // rolling deploy) and the adapter.

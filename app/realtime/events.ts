@@ -99,14 +99,20 @@ export interface ServerToClientEvents {
   'alerts.changed': (payload: AlertsChanged) => void
   /** To INVENTORY_ROOM (needs read:inventory): stock levels that went low or out since the last signal (server/realtime.inventory.ts). */
   'inventory.stock': (payload: InventoryStockSignal) => void
+  /** To recordRoom('return', id) (record.subscribe, needs read:return): the return or its refunds changed (server/realtime.returns.ts). */
+  'returns.changed': (payload: ReturnChanged) => void
 }
+
+/** Records a socket can follow one by one (`record.subscribe`); each needs `read:<entity>`. */
+export const RECORD_ENTITIES = ['order', 'ticket', 'return'] as const
+export type RecordEntity = (typeof RECORD_ENTITIES)[number]
 
 /** Client → server payload schemas; every handler validates with these before anything else. */
 export const ClientEventSchemas = {
   'presence.ping': z.object({}).strict(),
-  /** Follow one record's live events (room `<entity>:<id>`); authorized per entity at every join. */
-  'record.subscribe': z.object({ entity: z.enum(['order', 'ticket']), id: z.string().min(1).max(64) }).strict(),
-  'record.unsubscribe': z.object({ entity: z.enum(['order', 'ticket']), id: z.string().min(1).max(64) }).strict(),
+  /** Follow one record's live events (room `<entity>:<id>`); authorized per entity (`read:<entity>`) at every join. */
+  'record.subscribe': z.object({ entity: z.enum(RECORD_ENTITIES), id: z.string().min(1).max(64) }).strict(),
+  'record.unsubscribe': z.object({ entity: z.enum(RECORD_ENTITIES), id: z.string().min(1).max(64) }).strict(),
   /** Follow live integration health (room INTEGRATIONS_ROOM); needs `read:integration`. */
   'integrations.subscribe': z.object({}).strict(),
   'integrations.unsubscribe': z.object({}).strict(),
@@ -183,7 +189,7 @@ export const userRoom = (userId: string) => `user:${userId}`
 export const roleRoom = (role: Role) => `role:${role}`
 /** One signed-in session (a browser); sign-out ends only that session's sockets. */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`
-export const recordRoom = (entity: 'order' | 'ticket', id: string) => `${entity}:${id}`
+export const recordRoom = (entity: RecordEntity, id: string) => `${entity}:${id}`
 /** Sockets with the order page open (presence); a separate room so `record.subscribe` followers are not viewers. */
 export const orderViewersRoom = (orderId: string) => `order-viewers:${orderId}`
 /** One person viewing an order (several tabs of one person are one viewer). */
@@ -220,6 +226,9 @@ export type InventoryStockSignal = {
   levels: { levelId: string; variantId: string; sku: string; locationCode: string; available: number; threshold: number; state: 'low' | 'out' }[]
   at: string
 }
+/** A followed return (or one of its refunds) changed: its page re-reads. At most one per RETURNS_CHANGED_INTERVAL_MS per node. */
+export type ReturnChanged = { id: string; at: string }
+export const RETURNS_CHANGED_INTERVAL_MS = 500
 /** A signal: pages re-read what they show. `many`: too many ids to list. */
 export type AlertsChanged = { change: 'fired' | 'resolved' | 'acknowledged' | 'silenced' | 'rules'; ids: string[]; many: boolean; at: string }
 /** Broadcast period of `integrations.health` (only while someone is in INTEGRATIONS_ROOM). */

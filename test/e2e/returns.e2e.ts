@@ -99,17 +99,21 @@ afterAll(async () => {
   await app?.stop()
 })
 
-/** Reloads until the return page shows `status` (the worker's step lands in the background). */
+/** Marks the open page: a reload (or a full navigation) would lose the mark, a live re-read keeps it. */
+async function markPage(page: Page) {
+  await page.evaluate(() => Object.assign(window, { __opsdeckLoadedOnce: true }))
+}
+async function stillSamePage(page: Page) {
+  return page.evaluate(() => (window as unknown as { __opsdeckLoadedOnce?: boolean }).__opsdeckLoadedOnce === true)
+}
+
+/**
+ * Waits — without reloading — until the open return page shows `status`: a step taken elsewhere (the worker, an
+ * integration, another person) reaches the page through its socket (`returns.changed`).
+ */
 async function waitForStatus(page: Page, status: string) {
-  await expect
-    .poll(
-      async () => {
-        await page.reload()
-        return page.getByTestId('return-status').getAttribute('data-status')
-      },
-      { timeout: WAIT, interval: 1_000 },
-    )
-    .toBe(status)
+  await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status'), { timeout: WAIT, interval: 250 }).toBe(status)
+  expect(await stillSamePage(page), 'the page was reloaded').toBe(true)
 }
 
 test('a return from request to refund, with the restock on the SKU’s stock and ledger', async () => {
@@ -157,10 +161,12 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     await page.getByTestId('return-number').waitFor()
     expect(await page.getByTestId('return-number').textContent()).toBe(rmaNumber)
 
-    // 3. Approve: the carrier integration buys the return label (outbox → worker → sandbox carrier).
+    // 3. Approve: the carrier integration buys the return label (outbox → worker → sandbox carrier); the open page
+    //    shows it when it arrives, without a reload.
     await page.getByTestId('action-approve').locator('summary').click()
     await page.getByTestId('approve-form').getByRole('button', { name: 'Approve return' }).click()
     await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Return approved')
+    await markPage(page)
     await waitForStatus(page, 'label_created')
     expect(await page.getByTestId('return-tracking').textContent()).toMatch(/^OD\d{10}GB$/)
 
@@ -194,15 +200,10 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     await resolve.getByRole('button', { name: 'Resolve return' }).click()
     await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Refund requested, return resolved')
     expect(await page.getByTestId('return-status').getAttribute('data-status')).toBe('resolved')
-    await expect
-      .poll(
-        async () => {
-          await page.reload()
-          return page.getByTestId('return-refunds').textContent()
-        },
-        { timeout: WAIT, interval: 1_000 },
-      )
-      .toContain('succeeded')
+    // The gateway's confirmation reaches the open page by itself.
+    await markPage(page)
+    await expect.poll(() => page.getByTestId('return-refunds').textContent(), { timeout: WAIT, interval: 250 }).toContain('succeeded')
+    expect(await stillSamePage(page), 'the page was reloaded').toBe(true)
     const timeline = await page.getByTestId('order-timeline').textContent()
     for (const step of ['Return requested', 'Approved', 'Return label created by the carrier', 'In transit (carrier tracking)', 'Received', 'Items dealt with', 'Resolved', 'Refund confirmed by the payment gateway']) {
       expect(timeline).toContain(step)
@@ -241,5 +242,59 @@ test('a return from request to refund, with the restock on the SKU’s stock and
   } finally {
     await supportContext.close()
     await opsContext.close()
+  }
+})
+
+test('a return page stays live: another person’s step and a model call elsewhere show up without a reload; an open form is not changed under the person', async () => {
+  const graph = await createStockedOrder(db, { status: 'completed', paymentStatus: 'paid', fulfillmentStatus: 'delivered', lineCount: 1, spare: 2, currency: 'GBP' })
+  const line = graph.lines[0]!
+  const number = `RMA-${Date.now()}`
+  const created = await db.return.create({
+    data: { number, orderId: graph.order.id, status: 'requested', requestedAt: new Date(), lines: { create: [{ orderLineId: line.id, quantityRequested: 1, reasonCode: 'defective' }] } },
+    select: { id: true },
+  })
+  const first = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const second = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  try {
+    const watcher = await first.newPage()
+    const console = watchConsole(watcher)
+    await signIn(watcher, app!.url, ops.email, ops.password)
+    await watcher.goto(`${app!.url}/returns/${created.id}`)
+    await watcher.getByTestId('return-number').waitFor()
+    expect(await watcher.getByTestId('return-status').getAttribute('data-status')).toBe('requested')
+    await markPage(watcher)
+
+    // Another person (their own session) approves it without a label: the watcher's page follows.
+    const other = await second.newPage()
+    const { user: colleague, password } = await createUser(db, { role: 'operations', name: 'Colin Colleague' })
+    await signIn(other, app!.url, colleague.email, password)
+    await other.goto(`${app!.url}/returns/${created.id}`)
+    await other.getByTestId('action-approve').locator('summary').click()
+    await other.getByTestId('approve-form').getByLabel(/label/i).uncheck()
+    await other.getByTestId('approve-form').getByRole('button', { name: 'Approve return' }).click()
+    await expect.poll(() => other.getByTestId('toast').textContent()).toContain('Return approved')
+    await waitForStatus(watcher, 'approved')
+    await expect.poll(() => watcher.getByTestId('order-timeline').textContent(), { timeout: WAIT }).toContain('Colin Colleague (operations)')
+
+    // A write that is not a person's step on a page (a script, another process): the page follows it too.
+    await db.return.update({ where: { id: created.id }, data: { status: 'in_transit', carrier: 'Parcelforce', trackingNumber: 'PF123456789GB', inTransitAt: new Date(), version: { increment: 1 } } })
+    await waitForStatus(watcher, 'in_transit')
+    expect(await watcher.getByTestId('return-tracking').textContent()).toBe('PF123456789GB')
+    await watcher.screenshot({ path: path.join(SCREENS, 'returns-page-live.png'), fullPage: true })
+
+    // The watcher opens the Receive form; a change meanwhile is announced, not swapped in under them.
+    await watcher.getByTestId('action-receive').locator('summary').click()
+    await watcher.getByTestId('receive-form').getByLabel(`Received of ${line.sku}`).fill('1')
+    await db.return.update({ where: { id: created.id }, data: { note: 'Customer called: parcel posted Monday', version: { increment: 1 } } })
+    await watcher.getByTestId('return-changed').waitFor({ timeout: WAIT })
+    expect(await watcher.getByTestId('receive-form').getByLabel(`Received of ${line.sku}`).inputValue()).toBe('1')
+    await watcher.screenshot({ path: path.join(SCREENS, 'returns-page-live-notice.png'), fullPage: true })
+    await watcher.getByTestId('return-changed').getByRole('button', { name: 'Show the latest' }).click()
+    await expect.poll(() => watcher.getByTestId('return-items').textContent(), { timeout: WAIT }).toContain('Customer called: parcel posted Monday')
+    expect(await stillSamePage(watcher), 'the page was reloaded').toBe(true)
+    expect(console.errors.filter((e) => !/favicon/.test(e))).toEqual([])
+  } finally {
+    await first.close()
+    await second.close()
   }
 })

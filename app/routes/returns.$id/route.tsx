@@ -7,7 +7,7 @@ import { humanize, OrderStatusBadge, RecordStatusBadge } from '#app/components/o
 import { OrderTimeline } from '#app/components/orders/order-timeline.tsx'
 import { ReturnStatusBadge, SlaBadge } from '#app/components/returns/return-badges.tsx'
 import { DisposeForm, ReceiveForm, ResolveForm, ReturnHeaderActions } from '#app/components/returns/return-step-forms.tsx'
-import { useReturnRefresh } from '#app/components/returns/use-return-refresh.ts'
+import { ReturnLiveChanges } from '#app/components/returns/return-live-changes.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import { exchangeChoices, getReturnPage } from '#app/models/return-detail.server.ts'
 import { DISPOSITION_LABELS, RESOLUTION_LABELS, RETURN_DISPOSITIONS, RETURN_REASON_MAX_LENGTH, RETURN_RESOLUTIONS, returnActionStates } from '#app/models/return-rules.ts'
@@ -31,11 +31,13 @@ import { getRequestMeta, invariantResponse, type ErrorBody } from '#app/utils/ht
 import { formatMoney, toMinorUnits } from '#app/utils/money.ts'
 import { redirectWithToast } from '#app/utils/toast.server.ts'
 import orderPageStylesHref from '../orders.$id/order-page.css'
+import returnPageStylesHref from './return-page.css'
 
 /**
  * `/returns/:id`: the RMA — its items with asked / received / damaged / restocked counts, the order it belongs to,
  * the ticket it came from, label and tracking, refunds, stock put back, the refund clock ("received but not
- * refunded for 48 h") and a timeline of every step with who took it. Only the steps return-rules.ts allows for the
+ * refunded for 48 h") and a timeline of every step with who took it, kept current while open (ReturnLiveChanges:
+ * a socket signal when anyone or any integration changes it). Only the steps return-rules.ts allows for the
  * status and the person's role are offered; each carries the version the page showed (stale → 409, not applied).
  */
 
@@ -193,7 +195,6 @@ export default function ReturnPage() {
   const currency = ret.order.currency
   const labelFailed = labelRequest?.status === 'failed'
   const waitingForLabel = ret.status === 'approved' && !ret.trackingNumber && ret.approvedWithLabel && !labelFailed
-  useReturnRefresh(waitingForLabel || ret.refunds.some((refund) => refund.status === 'pending'))
   return (
     <div className="page order-page return-page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -229,6 +230,7 @@ export default function ReturnPage() {
         </div>
       </header>
       <ActionAlert returnId={ret.id} />
+      <ReturnLiveChanges returnId={ret.id} version={ret.version} waiting={waitingForLabel || ret.refunds.some((refund) => refund.status === 'pending')} />
 
       <div className="order-layout">
         <div className="order-main">
@@ -448,7 +450,10 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ actionResult, defau
   return defaultShouldRevalidate
 }
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: orderPageStylesHref }]
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: orderPageStylesHref },
+  { rel: 'stylesheet', href: returnPageStylesHref },
+]
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.ret.number ?? 'Return'} · Returns · OpsDeck` }]
 
