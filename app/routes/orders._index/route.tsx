@@ -126,6 +126,9 @@ function OrdersView({ data, search }: { data: LoaderData; search: string }) {
           </p>
         </div>
         <div className="header-actions">
+          <Link to="/orders/bulk" className="button button-secondary" data-testid="bulk-history-nav">
+            Bulk operations
+          </Link>
           <SavedViewsMenu area="orders" current={search} />
         </div>
       </header>
