@@ -37,3 +37,20 @@ test('reconciliation recomputes reserved from open reservations, repairs drift w
   // Repaired drift stays repaired: the next run finds only the level it could not fix.
   expect(await reconcileInventory()).toMatchObject({ drifted: 1, repaired: 0 })
 })
+
+test('open reservations are read through indexes that exist (Reservation_open_line_idx was dropped as redundant)', async () => {
+  const indexes = (await prisma.$queryRaw<{ indexname: string }[]>`select indexname::text as indexname from pg_indexes where tablename = 'Reservation'`).map((row) => row.indexname)
+  expect(indexes).not.toContain('Reservation_open_line_idx')
+  // The plans that replace it (migration 20261126150000): asked not to scan the table, the planner finds an index
+  // for the per-order release and for the reconciliation's sum of every open reservation.
+  const plan = (sql: string) =>
+    prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('set local enable_seqscan = off')
+      const rows = await tx.$queryRawUnsafe<{ 'QUERY PLAN': string }[]>(`explain (costs off) ${sql}`)
+      return rows.map((row) => row['QUERY PLAN']).join('\n')
+    })
+  expect(await plan(`select r.id from "Reservation" r join "OrderLine" ol on ol.id = r."orderLineId" where ol."orderId" = 'x' and r.status = 'open'`)).toContain(
+    'Reservation_orderLineId_idx',
+  )
+  expect(await plan(`select r."locationId", sum(r.quantity) from "Reservation" r where r.status = 'open' group by 1`)).toContain('Reservation_locationId_status_idx')
+})
