@@ -184,6 +184,24 @@ describe('stock: an accepted order is never committed without its reservation', 
     expect(await level(mug.levels[0]!.id)).toEqual({ onHand: 4, reserved: 1 })
   })
 
+  test('a pending order the channel then sends paid reserves on that update; a changed line list is replaced first', async () => {
+    const mug = await createStockedVariant(prisma, { stock: [{ onHand: 10 }] })
+    const unpaid = storefrontOrder({ status: 'pending', lines: [line(mug.variant.sku, 2)] })
+    const created = await importOrder(unpaid)
+    expect(await reservedUnits(created.orderId)).toBe(0)
+    const paid = await importOrder({ ...unpaid, status: 'confirmed', externalUpdatedAt: at(10) })
+    expect(paid.outcome).toBe('updated')
+    expect(await reservedUnits(created.orderId)).toBe(2)
+
+    const other = storefrontOrder({ status: 'pending', lines: [line(mug.variant.sku, 1)] })
+    const second = await importOrder(other)
+    // Paid with one more unit: the lines are replaced before the reservation, which covers the new quantity.
+    await importOrder({ ...other, status: 'confirmed', externalUpdatedAt: at(10), lines: [line(mug.variant.sku, 3)] })
+    expect((await stored(other.externalId)).lines.map((l) => l.quantityOrdered)).toEqual([3])
+    expect(await reservedUnits(second.orderId)).toBe(3)
+    expect(await level(mug.levels[0]!.id)).toEqual({ onHand: 10, reserved: 5 })
+  })
+
   test('a burst of orders for scarce stock: each reserves all or nothing, no oversell, the short ones on their timeline', async () => {
     const lamp = await createStockedVariant(prisma, { stock: [{ onHand: 5 }] })
     // Earliest placed first within a batch.

@@ -61,8 +61,9 @@ export type ImportOutcome = { orderId: string; customerId: string | null; outcom
  * Upserts one order. Orders imported at the same moment by this process's concurrent jobs (the `import-order`
  * burst of a backfill, webhooks) share ONE transaction (app/utils/batch.server.ts); each caller gets its own outcome,
  * after it has committed. A batch that fails is retried order by order, so one bad order fails alone.
- * The common case — new orders (or copies not newer than stored) — is importNewOrders; a batch that changed a stored
- * order takes the general path (importOrders).
+ * The common case — new orders, header or status changes (a payment turning "pending" into "confirmed") — is
+ * importNewOrders; a batch in which the channel changed an order's lines or cancelled one that holds stock takes the
+ * general path (importOrders).
  */
 export const importOrder = batched<ImportedOrder, ImportOutcome>(async (inputs) => (await importNewOrders(inputs)) ?? importOrders(inputs), {
   isolateFailures: true,
@@ -78,24 +79,26 @@ export async function importOrders(inputs: readonly ImportedOrder[]): Promise<Im
   if (inputs.length === 0) return []
   return prisma.$transaction(
     async (tx) => {
-      const results = await upsertOrders(inTransaction(tx), inputs)
+      const sql = inTransaction(tx)
+      const results = await upsertOrders(sql, inputs)
+      const { linesChanged } = await updatesNeed(sql, inputs, results)
       for (const [index, result] of results.entries()) {
-        const input = inputs[index]!
-        if (result.outcome === 'updated' && (await linesDiffer(tx, result.orderId, input.lines))) await replaceLines(tx, result.orderId, input)
+        if (linesChanged.has(result.orderId)) await replaceLines(tx, result.orderId, inputs[index]!)
       }
       await applyImportedOrdersStock(tx, written(results))
       return results
     },
-    { timeout: 30_000 },
+    // A busy pool (a burst of jobs) delays the start rather than failing the import after Prisma's default 2 s.
+    { maxWait: 10_000, timeout: 30_000 },
   )
 }
 
 /**
  * importOrder's common case on node-postgres directly (named statements; Prisma's per-call cost would be most of the
- * work, bench/sync-throughput): BEGIN, the upsert, the new orders' reservations (reserveImportedOrders: one round trip
- * for the batch), COMMIT. A new order has no reservation to release and no lines to replace, so nothing else is due.
- * When the upsert changed a stored order instead, it rolls back and returns undefined: that batch needs the general
- * path (line replacement, a channel's cancel releasing stock).
+ * work, bench/sync-throughput): BEGIN, the upsert, the orders' reservations (reserveImportedOrders: one round trip for
+ * the batch), COMMIT. That is all a new order needs, and all a changed one needs unless its lines changed or the
+ * channel cancelled it while it holds stock (updatesNeed): then it rolls back and returns undefined, and the batch
+ * takes the general path (line replacement, release).
  */
 async function importNewOrders(inputs: readonly ImportedOrder[]): Promise<ImportOutcome[] | undefined> {
   const client = await pgPool.connect()
@@ -108,7 +111,8 @@ async function importNewOrders(inputs: readonly ImportedOrder[]): Promise<Import
     await client.query('BEGIN')
     const sql = onClient(client)
     const results = await upsertOrders(sql, inputs)
-    if (results.some((result) => result.outcome === 'updated')) {
+    const { linesChanged, releases } = await updatesNeed(sql, inputs, results)
+    if (linesChanged.size > 0 || releases) {
       await client.query('ROLLBACK')
       return undefined
     }
@@ -124,6 +128,37 @@ async function importNewOrders(inputs: readonly ImportedOrder[]): Promise<Import
     client.release(broken)
   }
 }
+
+/**
+ * What the batch's updated orders need beyond the upsert and the reservation call: the lines to replace (the
+ * channel's lines differ from the stored ones: SKU, quantity or amounts, by position) and whether a channel cancel
+ * must release stock (a cancelled order with open reservations). One statement; nothing when nothing was updated.
+ */
+async function updatesNeed(sql: RunSql, inputs: readonly ImportedOrder[], results: ImportOutcome[]) {
+  const updated = results.flatMap((result, index) =>
+    result.outcome === 'updated'
+      ? [{ order_id: result.orderId, lines: inputs[index]!.lines.map((l) => [l.sku, l.quantity, l.unitPriceAmount, l.discountAmount, l.taxAmount, l.totalAmount]) }]
+      : [],
+  )
+  const linesChanged = new Set<string>()
+  if (updated.length === 0) return { linesChanged, releases: false }
+  const rows = await sql<{ orderId: string; linesDiffer: boolean; releases: boolean }>({
+    name: 'opsdeck.import-updates-need',
+    text: UPDATES_NEED_SQL,
+    values: [JSON.stringify(updated)],
+  })
+  for (const row of rows) if (row.linesDiffer) linesChanged.add(row.orderId)
+  return { linesChanged, releases: rows.some((row) => row.releases) }
+}
+
+const UPDATES_NEED_SQL = `
+SELECT i."order_id" AS "orderId",
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(ol."sku", ol."quantityOrdered", ol."unitPriceAmount", ol."discountAmount", ol."taxAmount", ol."totalAmount")
+                                  ORDER BY ol."position"), '[]'::jsonb)
+          FROM "OrderLine" ol WHERE ol."orderId" = i."order_id") IS DISTINCT FROM i."lines" AS "linesDiffer",
+       EXISTS (SELECT 1 FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id" JOIN "Reservation" r ON r."orderLineId" = ol."id"
+                WHERE o."id" = i."order_id" AND o."status" = 'cancelled' AND r."status" = 'open') AS "releases"
+  FROM jsonb_to_recordset($1::jsonb) AS i("order_id" text, "lines" jsonb)`
 
 /** The orders an import wrote (created or updated), each once. */
 function written(results: ImportOutcome[]) {
@@ -305,26 +340,6 @@ SELECT stored."id", stored."source", stored."externalId", stored."customerId", N
 function compareKeys(sourceA: string, idA: string, sourceB: string, idB: string) {
   if (sourceA !== sourceB) return sourceA < sourceB ? -1 : 1
   return idA < idB ? -1 : idA > idB ? 1 : 0
-}
-
-async function linesDiffer(db: Db, orderId: string, lines: ImportedOrderLine[]) {
-  const stored = await db.orderLine.findMany({
-    where: { orderId },
-    orderBy: { position: 'asc' },
-    select: { sku: true, quantityOrdered: true, unitPriceAmount: true, discountAmount: true, taxAmount: true, totalAmount: true },
-  })
-  if (stored.length !== lines.length) return true
-  return stored.some((line, index) => {
-    const next = lines[index]!
-    return (
-      line.sku !== next.sku ||
-      line.quantityOrdered !== next.quantity ||
-      line.unitPriceAmount !== next.unitPriceAmount ||
-      line.discountAmount !== next.discountAmount ||
-      line.taxAmount !== next.taxAmount ||
-      line.totalAmount !== next.totalAmount
-    )
-  })
 }
 
 /** Replaces the lines unless any is already fulfilled, shipped or reserved (then the stored lines stay). */
