@@ -66,6 +66,7 @@ export const VIEW_LABELS: Record<TicketView, string> = {
 export const BREACHING_SOON_MINUTES = 60
 
 export const TICKET_SUBJECT_MAX = 200
+export const TEAM_NAME_MAX = 60
 export const TICKET_BODY_MAX = 20_000
 export const TICKET_TAG_MAX = 40
 export const TICKET_TAGS_MAX = 20

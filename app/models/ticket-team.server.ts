@@ -1,6 +1,7 @@
 import { recordAudit } from '#app/models/audit.server.ts'
 import { prisma, type Db } from '#app/utils/db.server.ts'
 import { hasPermission, ROLES, type Permission, type Role } from '#app/utils/permissions.ts'
+import { TEAM_NAME_MAX } from './ticket-rules.ts'
 
 /**
  * Support teams (issue 6, "assignment to an agent or team"): a ticket may be for a team (Billing, Shipping), with or
@@ -24,7 +25,6 @@ export class TeamError extends Error {
   }
 }
 
-export const TEAM_NAME_MAX = 60
 
 /** Roles that can be team members: the people who work tickets. */
 export const TEAM_MEMBER_ROLES = ROLES.filter((role) => hasPermission(role, 'update:ticket'))

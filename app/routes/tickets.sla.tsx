@@ -4,8 +4,8 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { Field } from '#app/components/ui/field.tsx'
 import type { BusinessCalendar } from '#app/models/sla/business-hours.ts'
-import { DAY_LABELS, describeCalendar, formatDayHours, formatDuration, WEEK_ORDER } from '#app/models/sla/calendar-form.ts'
-import { createSlaPolicy, listSlaPolicies, setSlaPolicyActive, SlaPolicyFormSchema, updateSlaPolicy, type PolicyResult } from '#app/models/sla/sla-policy.server.ts'
+import { DAY_LABELS, describeCalendar, formatDayHours, formatDuration, SlaPolicyFormSchema, WEEK_ORDER } from '#app/models/sla/calendar-form.ts'
+import { createSlaPolicy, listSlaPolicies, setSlaPolicyActive, updateSlaPolicy, type PolicyResult } from '#app/models/sla/sla-policy.server.ts'
 import { PRIORITY_LABELS, TICKET_PRIORITIES, type TicketPriorityValue } from '#app/models/ticket-rules.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
 import { getRequestMeta } from '#app/utils/http.server.ts'
@@ -27,7 +27,8 @@ const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('activate'), id }),
 ])
 
-type ActionData = { intent: string; id?: string; formError: string; fieldErrors?: Record<string, string> }
+/** On a refusal, what was typed comes back too: the form shows it again (also without JavaScript, after a full page POST). */
+type ActionData = { intent: string; id?: string; formError: string; fieldErrors?: Record<string, string>; values?: Record<string, string> }
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:ticket')
@@ -36,7 +37,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'manage:ticket')
-  const parsed = ActionSchema.safeParse(Object.fromEntries(await request.formData()))
+  const fields = Object.fromEntries([...(await request.formData())].map(([key, value]) => [key, String(value)]))
+  const parsed = ActionSchema.safeParse(fields)
   if (!parsed.success) return json<ActionData>({ intent: 'unknown', formError: 'That request was not understood. Reload the page and try again.' }, { status: 400 })
   const input = parsed.data
   const actor = { id: user.id, role: user.role }
@@ -46,7 +48,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   else if (input.intent === 'update') result = await updateSlaPolicy(actor, input.id, input, input.expectedVersion, meta)
   else result = await setSlaPolicyActive(actor, input.id, input.intent === 'activate', meta)
   if (!result.ok) {
-    return json<ActionData>({ intent: input.intent, id: 'id' in input ? input.id : undefined, formError: result.message, fieldErrors: result.fieldErrors }, { status: result.status })
+    return json<ActionData>({ intent: input.intent, id: 'id' in input ? input.id : undefined, formError: result.message, fieldErrors: result.fieldErrors, values: fields }, { status: result.status })
   }
   const titles = { create: 'Policy created', update: 'Policy saved', deactivate: 'Policy deactivated', activate: 'Policy reactivated' } as const
   return redirectWithToast('/tickets/sla', {
@@ -186,6 +188,9 @@ function PolicyForm({ intent, policy, errors }: { intent: 'create' | 'update'; p
   const prefix = policy ? `policy-${policy.id}` : 'policy-new'
   const fieldErrors = errors?.fieldErrors ?? {}
   const calendar = (policy?.calendar as BusinessCalendar | undefined) ?? DEFAULT_CALENDAR
+  const typed = errors?.values ?? {}
+  /** What was typed (after a refusal), else the policy's value, else the default. */
+  const value = (name: string, fallback: string) => typed[name] ?? fallback
   return (
     <Form method="post" className="form sla-policy-form" data-testid={`sla-policy-form-${intent}`}>
       <input type="hidden" name="intent" value={intent} />
@@ -202,11 +207,11 @@ function PolicyForm({ intent, policy, errors }: { intent: 'create' | 'update'; p
       ) : null}
       <div className="form-row">
         <Field id={`${prefix}-name`} label="Name" error={fieldErrors.name}>
-          {(control) => <input {...control} name="name" defaultValue={policy?.name} maxLength={80} placeholder="Urgent" />}
+          {(control) => <input {...control} name="name" defaultValue={value('name', policy?.name ?? '')} maxLength={80} placeholder="Urgent" />}
         </Field>
         <Field id={`${prefix}-priority`} label="Priority" error={fieldErrors.priority}>
           {(control) => (
-            <select {...control} name="priority" defaultValue={policy?.priority ?? ''}>
+            <select {...control} name="priority" defaultValue={value('priority', policy?.priority ?? '')}>
               <option value="">Any priority</option>
               {TICKET_PRIORITIES.map((priority) => (
                 <option key={priority} value={priority}>
@@ -217,49 +222,49 @@ function PolicyForm({ intent, policy, errors }: { intent: 'create' | 'update'; p
           )}
         </Field>
         <Field id={`${prefix}-tag`} label="Tag (optional)" error={fieldErrors.tag}>
-          {(control) => <input {...control} name="tag" defaultValue={policy?.tag ?? ''} placeholder="vip" />}
+          {(control) => <input {...control} name="tag" defaultValue={value('tag', policy?.tag ?? '')} placeholder="vip" />}
         </Field>
         <Field id={`${prefix}-position`} label="Position" error={fieldErrors.position} hint="Lower is checked first.">
-          {(control) => <input {...control} name="position" type="number" defaultValue={policy?.position ?? 0} />}
+          {(control) => <input {...control} name="position" type="number" defaultValue={value('position', String(policy?.position ?? 0))} />}
         </Field>
       </div>
       <div className="form-row">
         <Field id={`${prefix}-first`} label="First response" error={fieldErrors.firstResponse} hint="Business time: 30m, 4h, 1h 30m.">
-          {(control) => <input {...control} name="firstResponse" defaultValue={policy ? formatDuration(policy.firstResponseMinutes) : '4h'} />}
+          {(control) => <input {...control} name="firstResponse" defaultValue={value('firstResponse', policy ? formatDuration(policy.firstResponseMinutes) : '4h')} />}
         </Field>
         <Field id={`${prefix}-next`} label="Next response" error={fieldErrors.nextResponse}>
-          {(control) => <input {...control} name="nextResponse" defaultValue={policy ? formatDuration(policy.nextResponseMinutes) : '8h'} />}
+          {(control) => <input {...control} name="nextResponse" defaultValue={value('nextResponse', policy ? formatDuration(policy.nextResponseMinutes) : '8h')} />}
         </Field>
         <Field id={`${prefix}-resolution`} label="Resolution" error={fieldErrors.resolution}>
-          {(control) => <input {...control} name="resolution" defaultValue={policy ? formatDuration(policy.resolutionMinutes) : '40h'} />}
+          {(control) => <input {...control} name="resolution" defaultValue={value('resolution', policy ? formatDuration(policy.resolutionMinutes) : '40h')} />}
         </Field>
         <Field id={`${prefix}-warning-mode`} label="Warn">
           {(control) => (
-            <select {...control} name="warningMode" defaultValue={policy?.warningMinutesBefore ? 'before' : 'percent'}>
+            <select {...control} name="warningMode" defaultValue={value('warningMode', policy?.warningMinutesBefore ? 'before' : 'percent')}>
               <option value="percent">at % of the target</option>
               <option value="before">this long before the deadline</option>
             </select>
           )}
         </Field>
         <Field id={`${prefix}-warning-value`} label="Warning point" error={fieldErrors.warningValue} hint="75 (%), or 15m / 1h before.">
-          {(control) => <input {...control} name="warningValue" defaultValue={policy ? (policy.warningMinutesBefore ? formatDuration(policy.warningMinutesBefore) : String(policy.warningPercent)) : '75'} />}
+          {(control) => <input {...control} name="warningValue" defaultValue={value('warningValue', policy ? (policy.warningMinutesBefore ? formatDuration(policy.warningMinutesBefore) : String(policy.warningPercent)) : '75')} />}
         </Field>
       </div>
       <fieldset className="sla-calendar">
         <legend>Business calendar</legend>
         <Field id={`${prefix}-tz`} label="Time zone" error={fieldErrors.timeZone} hint="IANA name, e.g. Europe/London, America/New_York.">
-          {(control) => <input {...control} name="timeZone" defaultValue={calendar.timeZone} />}
+          {(control) => <input {...control} name="timeZone" defaultValue={value('timeZone', calendar.timeZone)} />}
         </Field>
         <div className="form-row sla-calendar__days">
           {WEEK_ORDER.map((day) => (
             <Field key={day} id={`${prefix}-day${day}`} label={DAY_LABELS[day]} error={fieldErrors[`day${day}`]}>
-              {(control) => <input {...control} name={`day${day}`} defaultValue={formatDayHours(calendar.weekly[day] ?? [])} placeholder="closed" />}
+              {(control) => <input {...control} name={`day${day}`} defaultValue={value(`day${day}`, formatDayHours(calendar.weekly[day] ?? []))} placeholder="closed" />}
             </Field>
           ))}
         </div>
         <p className="field-hint">Hours like 09:00-17:00, several separated by commas (09:00-12:00, 13:00-17:00); 00:00-24:00 for all day; empty for closed.</p>
         <Field id={`${prefix}-holidays`} label="Holidays (closed all day)" error={fieldErrors.holidays} hint="Dates YYYY-MM-DD, separated by commas or lines.">
-          {(control) => <textarea {...control} name="holidays" rows={2} defaultValue={calendar.holidays.join(', ')} />}
+          {(control) => <textarea {...control} name="holidays" rows={2} defaultValue={value('holidays', calendar.holidays.join(', '))} />}
         </Field>
       </fieldset>
       {intent === 'update' ? <p className="field-hint">{RUNNING_CLOCKS_NOTE}</p> : null}

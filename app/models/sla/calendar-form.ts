@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { BusinessCalendar, BusinessInterval, Weekday } from './business-hours.ts'
 
 /**
@@ -7,6 +8,29 @@ import type { BusinessCalendar, BusinessInterval, Weekday } from './business-hou
  * - holidays: `YYYY-MM-DD`, separated by commas, spaces or lines;
  * - a duration in business time: `90`, `45m`, `8h`, `1h 30m` (minutes when no unit).
  */
+
+/** The SLA policy form as posted (isomorphic: the route's action schema is built from it on both sides): text fields (targets as durations, the calendar as one text per weekday). */
+export const SlaPolicyFormSchema = z.object({
+  name: z.string().max(200),
+  priority: z.string().max(20).optional(),
+  tag: z.string().max(200).optional(),
+  position: z.string().max(10).optional(),
+  firstResponse: z.string().max(40),
+  nextResponse: z.string().max(40),
+  resolution: z.string().max(40),
+  warningMode: z.enum(['percent', 'before']).default('percent'),
+  warningValue: z.string().max(40).optional(),
+  timeZone: z.string().max(100),
+  day0: z.string().max(200).default(''),
+  day1: z.string().max(200).default(''),
+  day2: z.string().max(200).default(''),
+  day3: z.string().max(200).default(''),
+  day4: z.string().max(200).default(''),
+  day5: z.string().max(200).default(''),
+  day6: z.string().max(200).default(''),
+  holidays: z.string().max(4000).default(''),
+})
+export type SlaPolicyForm = z.infer<typeof SlaPolicyFormSchema>
 
 export const WEEK_ORDER: readonly Weekday[] = [1, 2, 3, 4, 5, 6, 0]
 export const DAY_LABELS: Record<Weekday, string> = { 0: 'Sunday', 1: 'Monday', 2: 'Tuesday', 3: 'Wednesday', 4: 'Thursday', 5: 'Friday', 6: 'Saturday' }

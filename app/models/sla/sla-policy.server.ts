@@ -5,7 +5,9 @@ import { normalizeTag, TICKET_PRIORITIES, TICKET_TAG_MAX } from '#app/models/tic
 import { prisma, type Prisma } from '#app/utils/db.server.ts'
 import { hasPermission, type Role } from '#app/utils/permissions.ts'
 import { BusinessCalendarSchema, type BusinessCalendar, type Weekday } from './business-hours.ts'
-import { parseDayHours, parseDuration, parseHolidays, WEEK_ORDER } from './calendar-form.ts'
+import { parseDayHours, parseDuration, parseHolidays, SlaPolicyFormSchema, WEEK_ORDER, type SlaPolicyForm } from './calendar-form.ts'
+
+export { SlaPolicyFormSchema, type SlaPolicyForm }
 import { parseCalendar } from './clock-state.ts'
 
 /**
@@ -26,28 +28,6 @@ export type PolicyResult = { ok: true; id: string } | { ok: false; status: 400 |
 /** A year of business minutes is more than any support target. */
 const MAX_TARGET_MINUTES = 525_600
 
-/** The form as posted: text fields (targets as durations, the calendar as one text per weekday). */
-export const SlaPolicyFormSchema = z.object({
-  name: z.string().max(200),
-  priority: z.string().max(20).optional(),
-  tag: z.string().max(200).optional(),
-  position: z.string().max(10).optional(),
-  firstResponse: z.string().max(40),
-  nextResponse: z.string().max(40),
-  resolution: z.string().max(40),
-  warningMode: z.enum(['percent', 'before']).default('percent'),
-  warningValue: z.string().max(40).optional(),
-  timeZone: z.string().max(100),
-  day0: z.string().max(200).default(''),
-  day1: z.string().max(200).default(''),
-  day2: z.string().max(200).default(''),
-  day3: z.string().max(200).default(''),
-  day4: z.string().max(200).default(''),
-  day5: z.string().max(200).default(''),
-  day6: z.string().max(200).default(''),
-  holidays: z.string().max(4000).default(''),
-})
-export type SlaPolicyForm = z.infer<typeof SlaPolicyFormSchema>
 
 type PolicyData = {
   name: string

@@ -68,6 +68,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirectWithToast(`/tickets/bulk/${params.id}`, { title: 'Bulk action stopped', description: 'Tickets already done stay done.' })
 }
 
+/** Isomorphic copy of the outcomes' order (BULK_OUTCOMES is server-only: stripped from the browser bundle). */
+const OUTCOME_ORDER = ['succeeded', 'skipped', 'failed'] as const
 const KIND_LABEL: Record<string, string> = { tag: 'Tag', assign: 'Assign', close: 'Close', round_robin: 'Assign round-robin' }
 const OUTCOME_TONE: Record<string, BadgeTone> = { succeeded: 'success', skipped: 'warning', failed: 'danger' }
 const OUTCOME_LABEL: Record<string, string> = { succeeded: 'Succeeded', skipped: 'Skipped', failed: 'Failed' }
@@ -139,7 +141,7 @@ export default function TicketBulkPage() {
           <Link to={withOutcome(null)} className={`chip${outcome === null ? ' chip-active' : ''}`} aria-current={outcome === null ? 'true' : undefined}>
             All <span className="num">{progress.processed.toLocaleString('en-GB')}</span>
           </Link>
-          {BULK_OUTCOMES.map((value) => (
+          {OUTCOME_ORDER.map((value) => (
             <Link key={value} to={withOutcome(value)} className={`chip${outcome === value ? ' chip-active' : ''}`} aria-current={outcome === value ? 'true' : undefined}>
               {OUTCOME_LABEL[value]} <span className="num">{progress[value].toLocaleString('en-GB')}</span>
             </Link>
