@@ -126,7 +126,7 @@ function OrdersView({ data, search }: { data: LoaderData; search: string }) {
           </p>
         </div>
         <div className="header-actions">
-          <Link to="/orders/bulk" className="button button-secondary" data-testid="bulk-history-nav">
+          <Link to="/orders/bulk" className="button button-small button-secondary" data-testid="bulk-history-nav">
             Bulk operations
           </Link>
           <SavedViewsMenu area="orders" current={search} />
