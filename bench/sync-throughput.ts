@@ -10,7 +10,10 @@
  *
  * Goals (issue 3): bare ≥ 5,000 jobs/s on Redis; import ≥ 0.3 × bare; add→start p99 ≤ 10 ms.
  * Needs the local PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL). Tunables (env): ROUNDS (3),
- * BARE_JOBS (20000), IMPORT_JOBS (2000), CONCURRENCY (50), LATENCY_JOBS (500).
+ * BARE_JOBS (20000), IMPORT_JOBS (2000), CONCURRENCY (50), LATENCY_JOBS (500), STOCKED (off): `STOCKED=1` first
+ * puts the sandbox's catalogue in OpsDeck (its SKUs at its locations, ample stock), so that every imported order
+ * also reserves its stock as it would against the demo data; without it the orders' SKUs are unknown to OpsDeck and
+ * the import's reservation step finds nothing to reserve.
  */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -24,6 +27,7 @@ const BARE_JOBS = Number(process.env.BARE_JOBS ?? 20_000)
 const IMPORT_JOBS = Number(process.env.IMPORT_JOBS ?? 2_000)
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50)
 const LATENCY_JOBS = Number(process.env.LATENCY_JOBS ?? 500)
+const STOCKED = process.env.STOCKED === '1'
 const API_KEY = 'bench-provider-api-key'
 
 await ensureTemplate()
@@ -163,6 +167,38 @@ async function latency() {
   return { p50: pick(0.5), p99: pick(0.99), n: samples.length }
 }
 
+/** STOCKED=1: the sandbox's SKUs as catalogue variants, each stocked at every sandbox location (opening ledger entry). */
+async function stockCatalogue() {
+  const { generateWorld, LOCATIONS } = await import('#sandbox/data.ts')
+  // SKUs and location codes do not depend on the seed.
+  const catalogue = generateWorld(1).catalogue
+  const onHand = 1_000_000
+  const inserted = await prisma.$executeRaw`
+    WITH items AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(catalogue)}::jsonb) AS r("sku" text, "title" text, "variant_title" text, "unit_price" int, "weight_grams" int)
+    ), products AS (
+      INSERT INTO "Product" ("id", "title", "handle", "updatedAt")
+      SELECT DISTINCT ON ("title") 'bench-p-' || md5("title"), "title", 'bench-' || md5("title"), now() FROM items
+      RETURNING "id", "title"
+    ), variants AS (
+      INSERT INTO "ProductVariant" ("id", "productId", "sku", "title", "priceAmount", "currency", "weightGrams", "updatedAt")
+      SELECT 'bench-v-' || i."sku", p."id", i."sku", i."variant_title", i."unit_price", 'GBP', i."weight_grams", now()
+        FROM items i JOIN products p ON p."title" = i."title"
+      RETURNING "id"
+    ), locations AS (
+      INSERT INTO "Location" ("id", "code", "name", "updatedAt")
+      SELECT 'bench-l-' || code, code, 'Bench ' || code, now() FROM unnest(${[...LOCATIONS]}::text[]) AS code
+      RETURNING "id"
+    ), levels AS (
+      INSERT INTO "InventoryLevel" ("id", "variantId", "locationId", "onHand", "updatedAt")
+      SELECT 'bench-' || v."id" || '-' || l."id", v."id", l."id", ${onHand}, now() FROM variants v CROSS JOIN locations l
+      RETURNING "variantId", "locationId", "onHand"
+    )
+    INSERT INTO "InventoryLedgerEntry" ("variantId", "locationId", "kind", "onHandDelta", "reason")
+    SELECT "variantId", "locationId", 'adjust', "onHand", 'Opening stock (bench)' FROM levels`
+  console.log(`stocked: ${catalogue.length} SKUs at ${LOCATIONS.length} locations (${inserted} levels)`)
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 try {
@@ -177,6 +213,7 @@ try {
     externalIds.push(...ids)
   }
   await ensureIntegrations(['storefront'])
+  if (STOCKED) await stockCatalogue()
 
   // Warm-up: JIT, connections and the Prisma query plans, on orders the measured rounds do not use.
   const warm = (await control('/storefront/orders', { count: 200 })) as { ids: string[] }
@@ -200,6 +237,11 @@ try {
   }
   const imported = await prisma.order.count({ where: { source: 'storefront' } })
   if (imported < IMPORT_JOBS * ROUNDS) throw new Error(`only ${imported} orders imported`)
+  if (STOCKED) {
+    const reserved = await prisma.reservation.count()
+    const accepted = await prisma.order.count({ where: { source: 'storefront', status: { in: ['confirmed', 'processing'] } } })
+    console.log(`stocked: ${accepted} of ${imported} imported orders accepted, ${reserved} reservations`)
+  }
 
   const lat = await latency()
   const ratio = median(ratios)
@@ -210,7 +252,7 @@ try {
   ].join('; ')
   console.log(
     `sync-throughput: candidate=${median(imports).toFixed(0)} jobs/s (storefront import) baseline=${median(bare).toFixed(0)} jobs/s (bare BullMQ) ` +
-      `ratio=${ratio.toFixed(3)} add→start p50=${lat.p50.toFixed(2)} ms p99=${lat.p99.toFixed(2)} ms (n=${lat.n}; concurrency ${CONCURRENCY}; goals: ${goals})`,
+      `ratio=${ratio.toFixed(3)}${STOCKED ? ' (stocked: orders reserve)' : ''} add→start p50=${lat.p50.toFixed(2)} ms p99=${lat.p99.toFixed(2)} ms (n=${lat.n}; concurrency ${CONCURRENCY}; goals: ${goals})`,
   )
 } finally {
   await closeQueues()
