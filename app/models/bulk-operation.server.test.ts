@@ -334,7 +334,7 @@ test('"all matching" keeps the view’s sort: rows are acted on, and exported, i
   const marker = `sorted-${uniqueSuffix()}`.toLowerCase()
   // Totals out of step with placing time, so the default order (newest first) differs from the chosen one.
   const totals = [4_000, 1_000, 3_000, 2_000]
-  const graphs = []
+  const graphs: Array<Awaited<ReturnType<typeof createOrder>>> = []
   for (const [index, totalAmount] of totals.entries()) {
     graphs.push(await createOrder(prisma, { tags: [marker], totalAmount, placedAt: new Date(Date.UTC(2026, 9, 1 + index)), status: 'confirmed', paymentStatus: 'paid', fulfillmentStatus: 'unfulfilled' }))
   }

@@ -113,6 +113,16 @@ beforeAll(async () => {
     data: { provider: 'carrier', eventId: `evt_delivered_${orderId}`, topic: 'shipment.delivered', payload: {}, status: 'processed', receivedAt: graph.fulfillments[0]!.deliveredAt as Date },
   })
   await db.recordLink.create({ data: { sourceType: 'webhook', sourceId: webhook.id, entityType: 'order', entityId: orderId } })
+  // The integration rows the worker creates at start (no worker here): the job links open their pages.
+  await db.integration.createMany({ data: [{ key: 'storefront', name: 'Storefront' }, { key: 'carrier', name: 'Shipping carrier' }], skipDuplicates: true })
+  // The return's steps, audited as return.server.ts audits them: the order's case file shows each, with who did it.
+  for (const [action, actorId, after, hoursAgo] of [
+    ['request:return', sam.id, { status: 'requested', units: 1, note: 'Shade scratched' }, 40],
+    ['approve:return', anaUser.id, { status: 'approved', buyLabel: true }, 30],
+    ['label:return', null, { status: 'label_created', carrier: 'Sandbox carrier', trackingNumber: 'RT123456789GB' }, 29],
+  ] as const) {
+    await db.auditLog.create({ data: { actorId, action, entityType: 'return', entityId: ret.ret.id, after, createdAt: new Date(now.getTime() - hoursAgo * HOUR) } })
+  }
   rich = {
     id: orderId,
     number: graph.order.number,
@@ -172,6 +182,15 @@ test('a rich order’s whole case file: items, payment, fulfilment with tracking
     for (const kind of ['placed', 'audit', 'note', 'payment', 'refund', 'fulfilment', 'tracking', 'return', 'ticket', 'webhook', 'job']) expect(kinds).toContain(kind)
     expect(kinds.at(-1)).toBe('placed')
     expect(await timeline.textContent()).toContain('Ana Ortiz (operations)')
+    // Every return step, with who did it (the carrier's label as the carrier integration).
+    const steps = await timeline.locator('[data-kind="return"]').allTextContents()
+    for (const [title, who] of [
+      [`Return ${rich.returnNumber} requested`, 'Sam Support'],
+      [`Return ${rich.returnNumber}: Approved`, 'Ana Ortiz'],
+      [`Return ${rich.returnNumber} label created by the carrier`, 'Carrier integration'],
+    ]) {
+      expect(steps.find((text) => text.includes(title!))).toContain(who)
+    }
 
     // A completed order offers no lifecycle action; a refund is still possible (money left to refund).
     expect(await page.getByTestId('order-actions').count()).toBe(0)
@@ -191,6 +210,12 @@ test('a rich order’s whole case file: items, payment, fulfilment with tracking
     expect(overflow).toEqual({ width: 1024, culprits: [] })
     await page.screenshot({ path: path.join(SCREENS, 'order-page-1024.png'), fullPage: true })
     expect(console.errors.filter((error) => !/favicon/.test(error))).toEqual([])
+
+    // The sync job's link opens its attempts on the integration page.
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await Promise.all([page.waitForURL(/\/integrations\/storefront\?view=search/), page.getByTestId('linked-job').getByRole('link').click()])
+    expect(await page.getByTestId('search-matched').textContent()).toBe('2 attempts matched by job id.')
+    await page.screenshot({ path: path.join(SCREENS, 'order-sync-drilldown.png') })
   } finally {
     await context.close()
   }

@@ -142,6 +142,49 @@ test('export: the progress page links to the finished CSV; its header and row co
   }
 })
 
+test('all matching, sorted by total: the export follows the view’s order; the history lists each operation with its counts', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  try {
+    const page = await context.newPage()
+    await signIn(page, app!.url, operations.email)
+    // Two rows per page, so "all 3 matching" is more than the page.
+    await page.goto(`${app!.url}/orders?tags=${MARK}&sort=totalAmount&dir=asc&limit=2`)
+    await expect.poll(() => page.getByTestId('orders-table').locator('tbody tr[data-row-id]').count(), { timeout: 15_000 }).toBe(2)
+    await page.getByLabel('Select every order on this page').check()
+    await page.getByTestId('select-all-matching').click()
+    await expect.poll(() => page.getByTestId('bulk-count').textContent()).toBe('All 3 matching')
+    await Promise.all([page.waitForURL(/\/orders\/bulk\/[^/]+$/), page.getByTestId('bulk-bar').getByRole('button', { name: 'Export CSV' }).click()])
+    const operationId = new URL(page.url()).pathname.split('/').at(-1)!
+    const { rows: stored } = await db.query<{ selection: { query: Record<string, string> } }>(`select "selection" from "BulkOperation" where "id" = $1`, [operationId])
+    expect(stored[0]!.selection.query).toEqual({ tags: MARK, sort: 'totalAmount', dir: 'asc' })
+
+    const link = page.getByTestId('export-download')
+    await link.waitFor({ timeout: 30_000 })
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()])
+    const ids = (await readFile((await download.path())!, 'utf8')).split('\r\n').filter(Boolean).slice(1).map((line) => line.split(',').at(-1))
+    const { rows: expected } = await db.query<{ id: string }>(`select "id" from "Order" where "tags" @> array[$1] order by "totalAmount" asc, "id" asc`, [MARK])
+    expect(ids).toEqual(expected.map((row) => row.id))
+
+    // The history: from the orders list's header, every operation of this person, newest first, with its counts.
+    await page.goto(`${app!.url}/orders`)
+    await Promise.all([page.waitForURL(/\/orders\/bulk$/), page.getByTestId('bulk-history-nav').click()])
+    const history = page.getByTestId('bulk-history-table')
+    await expect.poll(() => history.locator('tbody tr').count()).toBeGreaterThanOrEqual(3)
+    const first = history.locator('tbody tr').first()
+    expect(await first.textContent()).toContain('Export to CSV')
+    expect(await first.textContent()).toContain('3 rows')
+    const scope = first.getByRole('link', { name: `tags: ${MARK} · sorted by total ↑` })
+    expect(await scope.getAttribute('href')).toContain('sort=totalAmount')
+    const tagRow = history.locator('tbody tr', { hasText: 'add priority' })
+    expect(await tagRow.getByTestId('bulk-history-counts').textContent()).toContain('2 ✓ · 1 skipped · 0 failed')
+    await page.screenshot({ path: path.join(SCREENS, 'bulk-history.png'), fullPage: true })
+    await Promise.all([page.waitForURL(new RegExp(`/orders/bulk/${operationId}$`)), first.getByTestId('bulk-history-link').click()])
+    expect(await page.getByTestId('bulk-status').getAttribute('data-status')).toBe('completed')
+  } finally {
+    await context.close()
+  }
+})
+
 test('live: a new order matching the view shows "1 new order — Show"; a visible order changed elsewhere updates in place', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   try {

@@ -18,6 +18,22 @@ function duration(from: string, to: string) {
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
 }
 
+const SORT_LABEL: Record<string, string> = { placedAt: 'date', totalAmount: 'total', number: 'number' }
+
+/** A stored "all matching" filter in words: `tags: vip · status: confirmed, on_hold · sorted by total ↑`. */
+export function describeScopeSearch(search: string) {
+  const params = new URLSearchParams(search)
+  const parts: string[] = []
+  for (const key of new Set(params.keys())) {
+    if (key === 'sort' || key === 'dir') continue
+    parts.push(`${key}: ${params.getAll(key).join(', ')}`)
+  }
+  const sort = params.get('sort')
+  const dir = params.get('dir')
+  if (sort || dir) parts.push(`sorted by ${SORT_LABEL[sort ?? 'placedAt'] ?? sort} ${dir === 'asc' ? '↑' : '↓'}`)
+  return parts.join(' · ') || 'every order'
+}
+
 export function bulkHistoryColumns({ showActor }: { showActor: boolean }) {
   return column.columns([
     column.accessor('createdAt', {
@@ -53,8 +69,8 @@ export function bulkHistoryColumns({ showActor }: { showActor: boolean }) {
         return (
           <span className="cell-stack">
             <span>All matching</span>
-            <Link to={`/orders${scope.search ? `?${scope.search}` : ''}`} className="cell-sub cell-clip" title={scope.search || 'every order'}>
-              {scope.search ? decodeURIComponent(scope.search.replaceAll('+', ' ')).replaceAll('&', ' · ') : 'every order'}
+            <Link to={`/orders${scope.search ? `?${scope.search}` : ''}`} className="cell-sub cell-clip" title={describeScopeSearch(scope.search)}>
+              {describeScopeSearch(scope.search)}
             </Link>
           </span>
         )

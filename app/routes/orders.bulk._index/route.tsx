@@ -20,6 +20,8 @@ import { bulkHistoryColumns, type BulkHistoryItem } from './columns.tsx'
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: ordersListStylesHref }]
 
+// NOTE: the component lists the choices from bulk-labels.tsx; BULK_KINDS / BULK_STATUSES come from a .server module,
+// which the browser bundle does not have.
 const QuerySchema = z.object({
   kind: z.enum(BULK_KINDS).optional().catch(undefined),
   status: z.enum(BULK_STATUSES).optional().catch(undefined),
@@ -97,7 +99,7 @@ export default function BulkHistoryPage() {
           <FilterChip to={withParams({ kind: null })} active={!kind}>
             All actions
           </FilterChip>
-          {BULK_KINDS.map((value) => (
+          {Object.keys(BULK_KIND_LABEL).map((value) => (
             <FilterChip key={value} to={withParams({ kind: value })} active={kind === value}>
               {BULK_KIND_LABEL[value]}
             </FilterChip>
@@ -107,7 +109,7 @@ export default function BulkHistoryPage() {
           <FilterChip to={withParams({ status: null })} active={!status}>
             Any status
           </FilterChip>
-          {BULK_STATUSES.map((value) => (
+          {Object.keys(BULK_STATUS_LABEL).map((value) => (
             <FilterChip key={value} to={withParams({ status: value })} active={status === value}>
               {BULK_STATUS_LABEL[value]}
             </FilterChip>
