@@ -11,7 +11,15 @@
  *
  *   npx tsx bench/fanout.ts          (needs the local Postgres and Redis; no build needed)
  *
- * Options (env): CLIENTS (1000), ROUNDS (2), SECONDS (5), ADAPTERS (memory,redis).
+ * Options (env): CLIENTS (1000), ROUNDS (2), SECONDS (5), ADAPTERS (memory,redis), CLIENT_PROCESSES (1: the clients
+ * split over N processes), FANOUT_CLIENT_DECODE (full; wire: the clients receive ticks without decoding them, see
+ * fanout-fixtures/wire-parser.ts), FANOUT_DIRECT_PAYLOAD (tiny: the baseline emits `{ t, sentAt }` only — a diagnosis, not
+ * the comparison the goals are about).
+ *
+ * NOTE what the p99 measures: the clients share one process (one event loop), which reads and decodes the 1,000
+ * copies of each tick one after the other, so the last copy's latency includes the decoding of the 999 before it.
+ * Each phase also prints the FIRST copy's latency (server → network → a client with nothing queued: what one
+ * browser sees) and the client process's CPU per tick, to tell the server's fan-out from the clients' queue.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
@@ -19,6 +27,7 @@ import { fileURLToPath } from 'node:url'
 import { createTestDatabase, ensureTemplate, TEST_REDIS_URL, uniquePrefix } from '#test/setup/test-db.ts'
 
 const CLIENTS = Number(process.env.CLIENTS ?? 1000)
+const CLIENT_PROCESSES = Math.max(1, Number(process.env.CLIENT_PROCESSES ?? 1))
 const ROUNDS = Number(process.env.ROUNDS ?? 2)
 const SECONDS = Number(process.env.SECONDS ?? 5)
 const ADAPTERS = (process.env.ADAPTERS ?? 'memory,redis').split(',') as Array<'memory' | 'redis'>
@@ -27,7 +36,18 @@ const GOAL_RATIO = 1.3
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fanout-fixtures')
 
 export type Side = 'ours' | 'direct'
-export type Measured = { latencies: number[]; cpuMicros: number; ticks: number }
+export type Measured = {
+  latencies: number[]
+  cpuMicros: number
+  ticks: number
+  /** Latency of the first copy of each tick to reach each client process. */
+  firsts: number[]
+  clientCpuMicros: number
+  /** Duration of each direct `io.emit` call (baseline only). */
+  emitMs: number[]
+  /** FANOUT_CLIENT_DECODE=wire: time to JSON-decode one copy (every 100th copy), µs. */
+  decodeMicros: number[]
+}
 
 export function quantile(values: number[], q: number) {
   if (values.length === 0) return NaN
@@ -80,13 +100,17 @@ export async function startRig(adapter: 'memory' | 'redis', extraServerEnv: Reco
     WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
     QUEUE_PREFIX: prefix,
     ...(adapter === 'redis' ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(process.env.FANOUT_DIRECT_PAYLOAD ? { FANOUT_DIRECT_PAYLOAD: process.env.FANOUT_DIRECT_PAYLOAD } : {}),
     ...extraServerEnv,
   })
   const ready = await server.next('ready')
   const url = `http://127.0.0.1:${ready.port as number}`
-  const clients = child('clients.ts', { FANOUT_URL: url, CLIENTS: String(CLIENTS) })
-  const connected = (await clients.next('ready')).connected as number
+  const shares = Array.from({ length: CLIENT_PROCESSES }, (_, i) => Math.floor(CLIENTS / CLIENT_PROCESSES) + (i < CLIENTS % CLIENT_PROCESSES ? 1 : 0))
+  const decode: Record<string, string> = process.env.FANOUT_CLIENT_DECODE ? { FANOUT_CLIENT_DECODE: process.env.FANOUT_CLIENT_DECODE } : {}
+  const clientProcesses = shares.map((share) => child('clients.ts', { FANOUT_URL: url, CLIENTS: String(share), ...decode }))
+  const connected = (await Promise.all(clientProcesses.map((clients) => clients.next('ready')))).reduce((sum, ready) => sum + (ready.connected as number), 0)
   if (connected !== CLIENTS) throw new Error(`only ${connected} of ${CLIENTS} clients connected`)
+  const clients = { ask: (message: Record<string, unknown>) => Promise.all(clientProcesses.map((clients) => clients.ask(message))) }
   // The direct payload is built from the pipeline's first seconds.
   await new Promise((resolve) => setTimeout(resolve, 4_000))
   const bytes = (await server.ask({ type: 'size' })).bytes as number
@@ -96,14 +120,25 @@ export async function startRig(adapter: 'memory' | 'redis', extraServerEnv: Reco
     else await server.ask({ type: 'direct', on: true })
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await clients.ask({ type: 'collect' })
+    await server.ask({ type: 'emits' })
     const cpu0 = (await server.ask({ type: 'cpu' })).micros as number
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
-    const latencies = (await clients.ask({ type: 'collect' })).latencies as number[]
+    const collected = await clients.ask({ type: 'collect' })
     const cpu1 = (await server.ask({ type: 'cpu' })).micros as number
+    const emitMs = (await server.ask({ type: 'emits' })).ms as number[]
+    const latencies = collected.flatMap((answer) => answer.latencies as number[])
     if (side === 'ours') await clients.ask({ type: 'unsubscribe' })
     else await server.ask({ type: 'direct', on: false })
     await new Promise((resolve) => setTimeout(resolve, 1_200))
-    return { latencies, cpuMicros: cpu1 - cpu0, ticks: Math.max(1, Math.round(latencies.length / CLIENTS)) }
+    return {
+      latencies,
+      cpuMicros: cpu1 - cpu0,
+      ticks: Math.max(1, Math.round(latencies.length / CLIENTS)),
+      firsts: collected.flatMap((answer) => answer.firsts as number[]),
+      clientCpuMicros: collected.reduce((sum, answer) => sum + (answer.cpuMicros as number), 0),
+      emitMs,
+      decodeMicros: collected.flatMap((answer) => (answer.decodeMicros as number[] | undefined) ?? []),
+    }
   }
 
   return {
@@ -111,9 +146,9 @@ export async function startRig(adapter: 'memory' | 'redis', extraServerEnv: Reco
     bytes,
     measure,
     async stop() {
-      clients.process.kill('SIGTERM')
+      for (const clients of clientProcesses) clients.process.kill('SIGTERM')
       server.process.kill('SIGTERM')
-      await Promise.all([clients.process, server.process].map((p: ChildProcess) => (p.exitCode !== null ? null : new Promise((resolve) => p.once('exit', resolve)))))
+      await Promise.all([...clientProcesses.map((clients) => clients.process), server.process].map((p: ChildProcess) => (p.exitCode !== null ? null : new Promise((resolve) => p.once('exit', resolve)))))
       await db.drop()
     },
   }
@@ -123,7 +158,20 @@ export function summarize(results: Measured[]) {
   const latencies = results.flatMap((result) => result.latencies)
   const ticks = results.reduce((sum, result) => sum + result.ticks, 0)
   const cpu = results.reduce((sum, result) => sum + result.cpuMicros, 0)
-  return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), cpuMsPerTick: cpu / 1000 / Math.max(1, ticks), samples: latencies.length }
+  const clientCpu = results.reduce((sum, result) => sum + result.clientCpuMicros, 0)
+  const firsts = results.flatMap((result) => result.firsts)
+  const emits = results.flatMap((result) => result.emitMs)
+  return {
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    cpuMsPerTick: cpu / 1000 / Math.max(1, ticks),
+    samples: latencies.length,
+    firstP50: quantile(firsts, 0.5),
+    firstP99: quantile(firsts, 0.99),
+    clientCpuMsPerTick: clientCpu / 1000 / Math.max(1, ticks),
+    emitP50: quantile(emits, 0.5),
+    decodeP50Micros: quantile(results.flatMap((result) => result.decodeMicros), 0.5),
+  }
 }
 
 const fmt = (value: number) => value.toFixed(2)
@@ -141,7 +189,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
           const measured = await rig.measure(side)
           results[side].push(measured)
           const s = summarize([measured])
-          console.log(`${adapter} round ${round} ${side}: p50=${fmt(s.p50)} ms p99=${fmt(s.p99)} ms cpu/tick=${fmt(s.cpuMsPerTick)} ms (${s.samples} deliveries)`)
+          console.log(
+            `${adapter} round ${round} ${side}: p50=${fmt(s.p50)} ms p99=${fmt(s.p99)} ms cpu/tick=${fmt(s.cpuMsPerTick)} ms (${s.samples} deliveries); ` +
+              `first copy p50=${fmt(s.firstP50)} ms p99=${fmt(s.firstP99)} ms; client CPU/tick=${fmt(s.clientCpuMsPerTick)} ms` +
+              (side === 'direct' ? `; io.emit call p50=${fmt(s.emitP50)} ms` : '') +
+              (Number.isFinite(s.decodeP50Micros) ? `; decoding one copy p50=${fmt(s.decodeP50Micros)} µs` : ''),
+          )
         }
       }
       const ours = summarize(results.ours)
@@ -157,6 +210,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       await rig.stop()
     }
   }
+  const decoding = process.env.FANOUT_CLIENT_DECODE === 'wire' ? 'ticks received, not decoded (wire)' : 'every copy decoded'
+  console.log(`(${CLIENT_PROCESSES} client process${CLIENT_PROCESSES === 1 ? '' : 'es'}; ${decoding}${process.env.FANOUT_DIRECT_PAYLOAD === 'tiny' ? '; baseline payload: tiny' : ''})`)
   for (const line of lines) console.log(line)
   if (p99ByAdapter.memory && p99ByAdapter.redis) console.log(`fanout redis adapter vs in-memory (ours, p99): ratio=${(p99ByAdapter.redis / p99ByAdapter.memory).toFixed(2)}`)
 }

@@ -5,8 +5,10 @@
  * figures of a busy store (20 routes, 8 queues, 5 integrations) so the tick is full-size. Sign-in is stubbed (every
  * handshake is a manager); everything after it is the production code.
  *
- * IPC: { type: 'direct', on } starts/stops the baseline — `io.emit` of a same-size payload once a second;
- * { type: 'cpu' } answers this process's CPU time (µs).
+ * IPC: { type: 'direct', on } starts/stops the baseline — `io.emit` of a same-size payload once a second (with
+ * FANOUT_DIRECT_PAYLOAD=tiny: only `{ t, sentAt }`, to separate the cost of the payload from that of the fan-out);
+ * { type: 'cpu' } answers this process's CPU time (µs); { type: 'emits' } the duration of each direct `io.emit`
+ * call (ms) since the last ask.
  */
 import '#app/utils/env-check.server.ts'
 import http from 'node:http'
@@ -67,6 +69,8 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 // The baseline's payload: a real tick, built once the aggregator has a few seconds, re-stamped at each emit.
 let directPayload: MetricsTick | null = null
 let directTimer: NodeJS.Timeout | undefined
+let emitMs: number[] = []
+const tinyDirect = process.env.FANOUT_DIRECT_PAYLOAD === 'tiny'
 const stopListening = aggregator.onSecond(() => {
   if (aggregator.seconds().length >= 3) {
     directPayload = buildTick(aggregator.seconds().slice(-60))
@@ -83,10 +87,17 @@ process.on('message', (message: { type: string; on?: boolean }) => {
     directTimer = undefined
     if (message.on) {
       directTimer = setInterval(() => {
-        if (directPayload) realtime.io.emit('metrics.tick', { ...directPayload, t: Date.now(), sentAt: performance.timeOrigin + performance.now() })
+        if (!directPayload) return
+        const started = performance.now()
+        const stamp = { t: Date.now(), sentAt: performance.timeOrigin + started }
+        realtime.io.emit('metrics.tick', tinyDirect ? (stamp as unknown as MetricsTick) : { ...directPayload, ...stamp })
+        emitMs.push(performance.now() - started)
       }, 1000)
     }
     process.send!({ type: 'direct', on: Boolean(message.on) })
+  } else if (message.type === 'emits') {
+    process.send!({ type: 'emits', ms: emitMs })
+    emitMs = []
   } else if (message.type === 'size') {
     process.send!({ type: 'size', bytes: directPayload ? Buffer.byteLength(JSON.stringify(directPayload)) : 0 })
   }
