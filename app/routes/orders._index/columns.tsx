@@ -3,7 +3,9 @@ import { createColumnHelper } from '@tanstack/react-table'
 import { RelativeTime } from '#app/components/integrations/health.tsx'
 import { CHANNEL_LABELS } from '#app/components/orders/order-filters.tsx'
 import { FulfillmentStatusBadge, OrderStatusBadge, PaymentStatusBadge } from '#app/components/orders/order-status-badges.tsx'
-import { SELECT_COLUMN, SelectCheckbox, SortHeader, type OrderTableFeatures } from '#app/components/orders/order-table.tsx'
+import { SELECT_COLUMN, type ListTableFeatures } from '#app/components/table/data-table.tsx'
+import { SelectCheckbox } from '#app/components/table/select-checkbox.tsx'
+import { SortHeader } from '#app/components/table/sort-header.tsx'
 import type { OrderListColumn, OrderListRow, OrderListSort } from '#app/models/order-list.server.ts'
 import { formatMoney } from '#app/utils/money.ts'
 
@@ -29,7 +31,7 @@ export const ALL_COLUMNS = Object.keys(ORDER_COLUMN_LABELS) as OrderListColumn[]
 export const DEFAULT_COLUMNS: readonly OrderListColumn[] = ['number', 'placedAt', 'customer', 'status', 'payment', 'fulfillment', 'channel', 'total']
 const SORT_KEYS: Partial<Record<OrderListColumn, OrderListSort>> = { number: 'number', placedAt: 'placedAt', total: 'totalAmount' }
 
-const column = createColumnHelper<OrderTableFeatures, OrderRow>()
+const column = createColumnHelper<ListTableFeatures, OrderRow>()
 
 export type ColumnContext = {
   /** Snapshot time relative dates are measured from (the loader's, so server and browser render the same text). */

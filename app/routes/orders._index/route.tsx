@@ -7,8 +7,8 @@ import { BulkBar } from '#app/components/orders/bulk-bar.tsx'
 import { bulkStylesHref } from '#app/components/orders/bulk-styles.ts'
 import { NewOrdersBanner } from '#app/components/orders/new-orders-banner.tsx'
 import { FILTER_LABELS, filterValuesFrom, OrderFilters } from '#app/components/orders/order-filters.tsx'
-import { OrderTable } from '#app/components/orders/order-table.tsx'
 import { SavedViewsMenu } from '#app/components/orders/saved-views-menu.tsx'
+import { DataTable } from '#app/components/table/data-table.tsx'
 import { countOrders, listOrders, parseOrderListQuery, type OrderListColumn, type OrderListSort } from '#app/models/order-list.server.ts'
 import { getDefaultView } from '#app/models/saved-view.server.ts'
 import { requirePermission } from '#app/utils/auth.server.ts'
@@ -207,15 +207,20 @@ function OrdersView({ data, search }: { data: LoaderData; search: string }) {
         ) : null}
 
         <div className={loading ? 'orders-table-loading' : undefined} aria-busy={loading || undefined}>
-          <OrderTable
+          <DataTable
             columns={columns}
-            rows={rows}
-            visible={visible}
-            density={view.density}
-            rowSelection={rowSelection}
-            onRowSelectionChange={(next) => {
-              setRowSelection(next)
-              setAllMatching(false)
+            data={rows}
+            getRowId={(row) => row.id}
+            testId="orders-table"
+            className={`orders-table orders-table--${view.density}`}
+            wrapClassName="orders-table-wrap"
+            viewColumns={visible}
+            selection={{
+              state: rowSelection,
+              onChange: (next) => {
+                setRowSelection(next)
+                setAllMatching(false)
+              },
             }}
             caption="Orders matching the filters, one page"
             emptyMessage={data.ok ? <EmptyMessage filtered={[...params.keys()].some((key) => !(VIEW_PARAMS as readonly string[]).includes(key))} /> : 'Fix the filters above to see orders.'}
