@@ -2,9 +2,9 @@
  * bench/hot-sku — reservations per second (issue 5).
  *
  * Candidate: `reserveOrderStock` (app/models/inventory-stock.server.ts), the model function confirmOrder calls: one
- * statement (the PL/pgSQL function "inventory_reserve_order") that reads the order's lines, chooses the location, locks
- * the level, checks and reserves, and writes the Reservation and ledger rows — called on the app's own client, which
- * runs it as a named prepared statement on the app's node-postgres pool.
+ * call of the PL/pgSQL function "inventory_reserve_order" that reads the order's lines, chooses the location, writes
+ * the Reservation and ledger rows and, last, reserves with the guarded UPDATE (which locks the level and checks) —
+ * called on the app's own client, which runs it as a named prepared statement on the app's node-postgres pool.
  * Baseline: the bare conditional UPDATE on raw `pg`
  *   UPDATE "InventoryLevel" SET reserved = reserved + 1 WHERE id = $1 AND "onHand" - reserved >= 1
  * (no order, no reservation row, no ledger) — the floor any reservation pays — on the same pool.

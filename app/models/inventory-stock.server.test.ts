@@ -147,3 +147,31 @@ describe('restockReturnedUnits', () => {
     ).rejects.toBeInstanceOf(InventoryInputError)
   })
 })
+
+test('a refused order of several SKUs changes no level, also when one SKU is stocked at no active location', async () => {
+  // v2 of the statement raised the one stocked level's `reserved` here (no reservation, no ledger row): drift.
+  const a = await createStockedVariant(prisma, { stock: [{ onHand: 5 }] })
+  const b = await createStockedVariant(prisma, { stock: [{ onHand: 5 }] })
+  await prisma.location.update({ where: { id: b.levels[0]!.locationId }, data: { isActive: false } })
+  const graph = await pendingOrder([a, b], [1, 1])
+  const error = await reserveOrderStock(prisma, { orderId: graph.order.id, actorId: null }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(OutOfStockError)
+  expect((error as OutOfStockError).shortages.map((s) => [s.sku, s.wanted, s.available])).toEqual([[b.variant.sku, 1, 0]])
+  expect(await level(a.levels[0]!.id)).toEqual({ onHand: 5, reserved: 0 })
+  expect(await prisma.reservation.count({ where: { orderLine: { orderId: graph.order.id } } })).toBe(0)
+  await expectLedgerExplains(a)
+})
+
+test('one SKU: the units taken by another order between the read and the guarded update refuse cleanly, nothing written', async () => {
+  const a = await createStockedVariant(prisma, { stock: [{ onHand: 2 }] })
+  const first = await pendingOrder([a], [2])
+  const second = await pendingOrder([a], [2])
+  // Both at once: exactly one gets the 2 units; the other is refused with no rows.
+  const results = await Promise.allSettled([first, second].map((o) => reserveOrderStock(prisma, { orderId: o.order.id, actorId: null })))
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+  const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+  expect(refused.reason).toBeInstanceOf(OutOfStockError)
+  expect(await level(a.levels[0]!.id)).toEqual({ onHand: 2, reserved: 2 })
+  expect(await prisma.reservation.count({ where: { orderLine: { orderId: { in: [first.order.id, second.order.id] } } } })).toBe(1)
+  await expectLedgerExplains(a)
+})

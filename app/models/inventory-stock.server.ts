@@ -5,16 +5,17 @@ import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
  * The stock engine: every change of an InventoryLevel, each with its InventoryLedgerEntry rows in the same statement
  * or transaction (DESIGN.md "Data"; the ledger is append-only and per level sums to onHand and reserved).
  *
- * Reservations (`reserveOrderStock`) are ONE SQL statement (in the PL/pgSQL function "inventory_reserve_order", so it
- * is planned once per connection): it sums the lines per SKU (Medusa #16502), chooses the locations, and then
- *   - one level to change (one SKU, the common and the hot case): the conditional UPDATE
- *     `… SET reserved = reserved + n WHERE id = … AND "onHand" - reserved >= n` is the check itself (it waits for the
- *     row lock and re-tests on the latest version);
- *   - several levels: locks them all in id order (orders sharing SKUs wait, never deadlock), decides on the locked
- *     rows, then updates all or none;
- * and writes the Reservation and ledger rows only when every level was updated. No row is locked across a round trip
- * to the application; the CHECK `"onHand" - "reserved" >= 0` (InventoryLevel_quantities_check) makes negative
- * availability impossible even for a statement that got it wrong.
+ * Reservations (`reserveOrderStock`) are ONE call of the PL/pgSQL function "inventory_reserve_order" (planned once per
+ * connection; migration 20261126150200_inventory_reserve_v3): it sums the lines per SKU (Medusa #16502), chooses the
+ * locations, and then
+ *   - one SKU (the common and the hot case): writes the Reservation and ledger rows first, and LAST the conditional
+ *     UPDATE `… SET reserved = reserved + n WHERE id = … AND "onHand" - reserved >= n`, which is the check itself (it
+ *     waits for the row lock and re-tests on the latest version); when the units went meanwhile, the rows are rolled
+ *     back and the order is refused. The level is locked only from that UPDATE to the commit;
+ *   - several SKUs: one statement locks their levels in id order (orders sharing SKUs wait, never deadlock), decides
+ *     on the locked rows, then updates all or none and writes the rows only when every level was updated.
+ * No row is locked across a round trip to the application; the CHECK `"onHand" - "reserved" >= 0`
+ * (InventoryLevel_quantities_check) makes negative availability impossible even for a statement that got it wrong.
  *
  * Location rule (documented in README "Inventory"): only active locations count.
  *   1. If one location can supply every SKU of the order in full, every line reserves there (one parcel); the first
@@ -75,8 +76,8 @@ function outOfStock(orderId: string, rawWants: ReserveRow['wants']) {
 }
 
 /**
- * The reservation statement lives in the function "inventory_reserve_order" (migrations
- * 20261126100000_inventory_reserve and _v2) so that each connection plans it once; calling it is one round trip.
+ * The reservation lives in the function "inventory_reserve_order" (migrations 20261126100000_inventory_reserve, _v2,
+ * and 20261126150200_inventory_reserve_v3) so that each connection plans it once; calling it is one round trip.
  */
 const RESERVE_ORDER_TEXT = 'select o_ok as ok, o_reserved as reserved, o_wants as wants from "inventory_reserve_order"($1::text, $2::text)'
 
