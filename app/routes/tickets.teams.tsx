@@ -80,7 +80,8 @@ export default function TeamsPage() {
           <h2 id="new-team-title" className="panel-title">
             New team
           </h2>
-          <TeamForm intent="create" agents={agents} errors={errorsFor('create')} />
+          {/* Keyed by the teams: a created team gives a fresh, empty form. */}
+          <TeamForm key={teams.length} intent="create" agents={agents} errors={errorsFor('create')} />
         </section>
       ) : null}
       <section className="panel panel-flush" aria-labelledby="teams-title">
@@ -172,7 +173,7 @@ function TeamForm({
         </p>
       ) : null}
       <Field id={`${prefix}-name`} label="Name" error={errors?.field === 'name' ? errors.formError : undefined}>
-        {(control) => <input {...control} name="name" defaultValue={team?.name} maxLength={TEAM_NAME_MAX} placeholder="Billing" />}
+        {(control) => <input {...control} type="text" name="name" defaultValue={team?.name} maxLength={TEAM_NAME_MAX} placeholder="Billing" />}
       </Field>
       <fieldset className="team-members">
         <legend>Members</legend>

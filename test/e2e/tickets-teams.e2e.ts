@@ -84,6 +84,12 @@ test('a manager sets up a team and an SLA policy; a team ticket goes round-robin
   expect(await row.textContent()).toContain('Mon–Fri 09:00-17:00 · Europe/London · 2 holidays')
   expect(await manager.getByTestId('sla-running-note').textContent()).toContain('Saved changes apply to SLA clocks started from now on')
   await manager.screenshot({ path: path.join(SCREENS, 'tickets-sla-policies.png'), fullPage: true })
+  // Editing: the form opens under the policy with its values, and says what happens to running clocks.
+  await manager.getByText('Edit “Urgent billing”').click()
+  const edit = manager.getByTestId('sla-policy-form-update')
+  expect(await edit.getByLabel('First response').inputValue()).toBe('30m')
+  expect(await edit.textContent()).toContain('A running clock keeps the targets')
+  await manager.screenshot({ path: path.join(SCREENS, 'tickets-sla-policy-edit.png'), fullPage: true })
   // The refused form is a 400 the browser logs; nothing else.
   expect(managerConsole.errors.filter((error) => !error.includes('status of 400'))).toEqual([])
 

@@ -66,9 +66,10 @@ export function TicketBulkBar({
         <label className="visually-hidden" htmlFor="bulk-assignee">
           Assign to agent
         </label>
-        <select id="bulk-assignee" name="assigneeId" defaultValue="">
-          <option value="">Unassigned</option>
+        {/* "keep" first: setting only a team must not unassign anyone by accident. */}
+        <select id="bulk-assignee" name="assigneeId" defaultValue="keep">
           <option value="keep">Agent: keep</option>
+          <option value="">Unassigned</option>
           {agents.map((agent) => (
             <option key={agent.id} value={agent.id}>
               {agent.name}
@@ -110,7 +111,7 @@ export function TicketBulkBar({
         <label className="visually-hidden" htmlFor="bulk-tags">
           Tags
         </label>
-        <input id="bulk-tags" name="tags" placeholder="tag, another" size={14} />
+        <input id="bulk-tags" type="text" name="tags" placeholder="tag, another" size={14} />
         <button type="submit" name="op" value="tag" className="button button-small button-secondary" disabled={busy}>
           Add tags
         </button>

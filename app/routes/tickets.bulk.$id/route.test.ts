@@ -7,7 +7,7 @@ import { commitSessionCookie, createSession } from '#app/utils/session.server.ts
 import { createTicket } from '#test/factories/tickets.ts'
 import { action as ticketAction } from '../tickets.$id/route.tsx'
 import { action as listAction } from '../tickets._index/route.tsx'
-import { action as slaAction, loader as slaLoader } from '../tickets.sla.tsx'
+import { action as slaAction, loader as slaLoader } from '../tickets.sla/route.tsx'
 import { action as teamsAction, loader as teamsLoader } from '../tickets.teams.tsx'
 import { loader } from './route.tsx'
 
