@@ -193,9 +193,11 @@ test('a manager silences a firing alert by its labels: shown as silenced, off th
 
     // Unsilence: the alert asks for attention again.
     await page.getByRole('link', { name: /^Silences/ }).click()
+    await page.waitForURL(/view=silences/)
+    await expect.poll(() => silenceRow.locator('[data-silence-state]').getAttribute('data-silence-state')).toBe('active')
     await silenceRow.getByRole('button', { name: 'Unsilence' }).click()
-    await expect.poll(() => page.getByTestId('toast').textContent()).toContain('Silence ended')
-    await expect.poll(() => silenceRow.locator('[data-silence-state]').getAttribute('data-silence-state')).toBe('expired')
+    await expect.poll(() => silenceRow.locator('[data-silence-state]').getAttribute('data-silence-state'), { timeout: 15_000 }).toBe('expired')
+    await page.getByTestId('toast').filter({ hasText: 'Silence ended' }).waitFor()
     await expect.poll(badge, { timeout: 15_000 }).toBe(before + 1)
     const [stored] = await sql<{ actions: string }>(
       `SELECT string_agg(l."action", ',' ORDER BY l."createdAt") AS "actions" FROM "AuditLog" l JOIN "AlertSilence" s ON s."id" = l."entityId"`,
