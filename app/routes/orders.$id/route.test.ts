@@ -7,6 +7,7 @@ import type { Role } from '#app/utils/permissions.ts'
 import { commitSessionCookie, createSession } from '#app/utils/session.server.ts'
 import { createOrder } from '#test/factories/orders.ts'
 import { toMinorUnits } from '#app/utils/money.ts'
+import { getToast } from '#app/utils/toast.server.ts'
 import { action, loader } from './route.tsx'
 
 const { loader: integrationLoader } = await import('../integrations.$key/route.tsx')
@@ -108,6 +109,16 @@ describe('action', () => {
     expect(response.headers.get('location')).toBe(`/orders/${order.order.id}`)
     expect(response.headers.get('set-cookie')).toContain('opsdeck_toast=')
     expect(await prisma.order.findUniqueOrThrow({ where: { id: order.order.id }, select: { status: true, version: true } })).toEqual({ status: 'confirmed', version: 2 })
+  })
+
+  test('cancelling an order with an authorized payment says the authorization is being voided, and asks the gateway to', async () => {
+    const order = await createOrder(prisma, { status: 'confirmed', paymentStatus: 'authorized', fulfillmentStatus: 'unfulfilled' })
+    const response = (await action(post(operations.cookie, order.order.id, { intent: 'cancel', expectedVersion: 1, reason: 'Customer asked' }))) as Response
+    expect(response.status).toBe(302)
+    const cookie = response.headers.get('set-cookie')!.split(';')[0]!
+    const { toast } = await getToast(new Request('http://localhost/', { headers: { cookie } }))
+    expect(toast).toMatchObject({ title: 'Order cancelled', description: expect.stringContaining('authorization is being voided') })
+    expect(await prisma.outboxMessage.count({ where: { idempotencyKey: `payments.void:${order.payments[0]!.id}` } })).toBe(1)
   })
 
   test('a stale version is 409 with the stale message and changes nothing', async () => {

@@ -204,10 +204,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       case 'cancel': {
         const result = await cancelOrder(orderId, { reason: input.reason }, ctx(input.expectedVersion))
-        return redirectWithToast(back, {
-          title: 'Order cancelled',
-          description: result.releasedUnits ? `${result.releasedUnits} reserved unit${result.releasedUnits === 1 ? '' : 's'} released.` : undefined,
-        })
+        const said = [
+          result.releasedUnits ? `${result.releasedUnits} reserved unit${result.releasedUnits === 1 ? '' : 's'} released.` : null,
+          result.voidRequested ? 'The card authorization is being voided with the payment gateway.' : null,
+        ].filter(Boolean)
+        return redirectWithToast(back, { title: 'Order cancelled', description: said.length ? said.join(' ') : undefined })
       }
       case 'fulfil': {
         const lines: Array<{ orderLineId: string; quantity: number }> = []
