@@ -5,7 +5,7 @@ import { prisma } from '#app/utils/db.server.ts'
 import { createAlertRule, recordMetricMinute } from '#test/factories/alerts.ts'
 import { uniqueSuffix } from '#test/factories/faker.ts'
 import { createUser } from '#test/factories/users.ts'
-import { ALERTS_CHANNEL, countAlertsNeedingAttention, evaluateAlertRules, listAlertHistory, listOpenAlerts, type EvaluationResult } from './alert.server.ts'
+import { ALERTS_CHANNEL, countAlertsNeedingAttention, evaluateAlertRules, listAlertHistory, listOpenAlerts, raiseAlert, type EvaluationResult } from './alert.server.ts'
 import { createSilence, expireSilence, listSilences } from './alert-silence.server.ts'
 import { matchesAll, parseMatchersText, parseSilenceForm, type SilenceInput } from './alert-silences.ts'
 
@@ -148,6 +148,19 @@ describe('a silenced firing alert', () => {
     const result = await evaluateAlertRules({ now: during(1) })
     expect(forRule(result, warning.rule.id).fired).toMatchObject([{ silenced: true }])
     expect(forRule(result, critical.rule.id).fired).toMatchObject([{ silenced: false }])
+  })
+
+  test('an alert raised by an event (raiseAlert, e.g. an SLA breach) is muted by a matching silence like an evaluated one', async () => {
+    const { rule, name } = await breachingRule()
+    const { user } = await createUser(prisma, { role: 'manager' })
+    await createSilence(silence(`rule=${name}\nticket=~T-.*`), { id: user.id }, { now: during(0) })
+
+    const before = signals.length
+    const muted = await raiseAlert(prisma, { ruleId: rule.id, fingerprint: 'ticket=T-1', value: 1, message: 'Breached', now: during(1) })
+    const loud = await raiseAlert(prisma, { ruleId: rule.id, fingerprint: 'order=O-1', value: 1, message: 'Breached', now: during(1) })
+    const heard = await signalsSince(before)
+    expect(heard.filter((signal) => signal.change === 'silenced').flatMap((signal) => signal.ids)).toEqual([muted.id])
+    expect(heard.filter((signal) => signal.change === 'fired').flatMap((signal) => signal.ids)).toEqual([loud.id])
   })
 })
 

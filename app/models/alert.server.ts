@@ -485,7 +485,12 @@ export async function raiseAlert(db: Db, input: { ruleId: string; fingerprint: s
     DO UPDATE SET "value" = EXCLUDED."value", "message" = EXCLUDED."message", "updatedAt" = EXCLUDED."updatedAt"
     RETURNING "id", (xmax = 0) AS "inserted"`
   const row = rows[0]!
-  if (row.inserted) await notifyAlertsChanged(db, 'fired', [row.id])
+  if (row.inserted) {
+    // A label-matcher silence mutes event-raised alerts as it mutes evaluated ones: recorded, not announced.
+    const rule = await db.alertRule.findUniqueOrThrow({ where: { id: input.ruleId }, select: { name: true, severity: true, metric: true } })
+    const muted = silenceFor(await activeSilences(input.now, db), rule, input.fingerprint) !== null
+    await notifyAlertsChanged(db, muted ? 'silenced' : 'fired', [row.id])
+  }
   return row
 }
 
