@@ -180,7 +180,7 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     await receive.getByLabel(`Received of ${order.lineSku}`).fill('2')
     await receive.getByLabel(`Damaged of ${order.lineSku}`).fill('1')
     await receive.getByRole('button', { name: 'Receive' }).click()
-    await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status')).toBe('received')
+    await expect.poll(() => page.getByTestId('return-status').getAttribute('data-status'), { timeout: WAIT }).toBe('received')
     expect(await page.getByTestId('return-sla').getAttribute('data-overdue')).toBe('false')
 
     // 5. Restock the undamaged unit to the warehouse.
@@ -190,7 +190,7 @@ test('a return from request to refund, with the restock on the SKU’s stock and
     await dispose.getByLabel(`Decision for ${order.lineSku}`).selectOption('restock')
     await dispose.getByLabel(`Restock location for ${order.lineSku}`).selectOption(order.locationId)
     await dispose.getByRole('button', { name: 'Save decisions' }).click()
-    await expect.poll(() => page.getByTestId('line-disposition').textContent()).toContain('Restocked 1 to')
+    await expect.poll(() => page.getByTestId('line-disposition').textContent(), { timeout: WAIT }).toContain('Restocked 1 to')
     expect(await page.getByTestId('return-stock').textContent()).toContain(`+1 at ${order.locationCode}`)
 
     // 6. Refund the suggested amount through the payment integration; the sandbox gateway confirms it.
