@@ -6,8 +6,8 @@ import { pgPool, prisma, type Db } from '#app/utils/db.server.ts'
  * or transaction (DESIGN.md "Data"; the ledger is append-only and per level sums to onHand and reserved).
  *
  * Reservations (`reserveOrderStock`) are ONE call of the PL/pgSQL function "inventory_reserve_order" (planned once per
- * connection; migration 20261126150200_inventory_reserve_v3): it sums the lines per SKU (Medusa #16502), chooses the
- * locations, and then
+ * connection; migrations 20261126150200_inventory_reserve_v3 and …150300_inventory_reserve_v3_same_order): it sums the
+ * lines per SKU (Medusa #16502), chooses the locations, and then
  *   - one SKU (the common and the hot case): writes the Reservation and ledger rows first, and LAST the conditional
  *     UPDATE `… SET reserved = reserved + n WHERE id = … AND "onHand" - reserved >= n`, which is the check itself (it
  *     waits for the row lock and re-tests on the latest version); when the units went meanwhile, the rows are rolled
