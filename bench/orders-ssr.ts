@@ -9,13 +9,17 @@
  *   inside the shell the root renders (SocketProvider › AppShell with the live indicator) — rendered by bare
  *   `renderToString` in this process from a react-router static data router holding the same loader data (fetched
  *   once from the server with `?_data=`). No HTTP, no database, no Remix document.
- * Requests alternate (candidate, baseline, baseline, candidate, …), one at a time. Goal: ratio ≤ 1.5.
+ * Requests alternate (candidate, baseline, baseline, candidate, …), one at a time. Goal: ratio ≤ 1.5 (wall time).
+ * Also printed: CPU time per request of each side (the web process's, all threads, from /proc; this process's for the
+ * fetch and for the bare render), which a loaded machine distorts far less than the wall clock.
  *
  * The bulk database has no users: the bench adds one operations user (bench-ssr@opsdeck.test) and a session for it
  * (the only rows it writes there). Needs `npm run build`. Tunables (env): REQUESTS (300 per side).
  *
  *   npm run build && npx tsx bench/orders-ssr.ts        (or: npm run bench -- orders-ssr)
  */
+import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ComponentType } from 'react'
@@ -24,6 +28,8 @@ import { bulkOrdersDatabase, median, quantile, useBulkDatabase } from './orders-
 
 const REQUESTS = Number(process.env.REQUESTS ?? 300)
 const SESSION_SECRET = 'bench-session-secret-0123456789abcdef-ssr'
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on Linux). */
+const CLOCK_TICKS = 100
 const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)))
 
 const db = await bulkOrdersDatabase()
@@ -54,6 +60,11 @@ const session = await createSession(user.id)
 const cookie = (await commitSessionCookie(session.token, session.expiresAt)).split(';')[0]!
 
 const app = await startApp({ label: 'benchordersssr', env: { DATABASE_URL: db.url, SESSION_SECRET, DATABASE_POOL_SIZE: '10' } })
+/** The web process's CPU time so far (all its threads: main, GC helpers, libuv pool), from /proc (Linux). */
+const serverCpuMs = () => {
+  const fields = readFileSync(`/proc/${app.web.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+}
 try {
   const get = async (pathname: string) => {
     const response = await fetch(`${app.url}${pathname}`, { headers: { cookie }, redirect: 'manual' })
@@ -95,23 +106,38 @@ try {
 
   const full: number[] = []
   const baseline: number[] = []
+  // CPU time as well as wall time: on a shared, loaded machine the wall clock mostly measures waiting for a core
+  // (more so for the side that hops between processes), while CPU time per request stays close to the work done.
+  const cpu = { client: 0, bare: 0 }
+  const cpuNow = () => {
+    const usage = process.cpuUsage()
+    return (usage.user + usage.system) / 1000
+  }
   const timeFull = async () => {
+    const c0 = cpuNow()
     const t0 = performance.now()
     await get('/orders')
     full.push(performance.now() - t0)
+    cpu.client += cpuNow() - c0
   }
   const timeBare = async () => {
+    const c0 = cpuNow()
     const t0 = performance.now()
     await bare()
     baseline.push(performance.now() - t0)
+    cpu.bare += cpuNow() - c0
   }
   for (let i = 0; i < 30; i += 1) await timeFull().then(timeBare) // warm-up (JIT, pools, plans)
   full.length = 0
   baseline.length = 0
+  cpu.client = 0
+  cpu.bare = 0
+  const server0 = serverCpuMs()
   for (let i = 0; i < REQUESTS; i += 1) {
     if (i % 2 === 0) await timeFull().then(timeBare)
     else await timeBare().then(timeFull)
   }
+  const serverCpu = (serverCpuMs() - server0) / REQUESTS
   // Breakdown: the loader alone over HTTP (Remix's `?_data=` request: session, permission, page + count queries, JSON).
   const loaderOnly: number[] = []
   for (let i = 0; i < 100; i += 1) {
@@ -127,10 +153,14 @@ try {
     tiny.push(performance.now() - t0)
   }
   const ratio = median(full) / median(baseline)
+  const clientCpu = cpu.client / REQUESTS
+  const bareCpu = cpu.bare / REQUESTS
+  const cpuRatio = (serverCpu + clientCpu) / bareCpu
   console.log(
     `orders-ssr: candidate=${median(full).toFixed(2)} ms (GET /orders, full server) baseline=${median(baseline).toFixed(2)} ms (bare renderToString, same tree and data) ` +
       `ratio=${ratio.toFixed(2)} (medians of ${REQUESTS} interleaved; p90 ${quantile(full, 0.9).toFixed(2)} vs ${quantile(baseline, 0.9).toFixed(2)} ms; ` +
-      `loader alone over HTTP ${median(loaderOnly).toFixed(2)} ms; a 1-row page ${median(tiny).toFixed(2)} ms; page ${(html.length / 1024).toFixed(0)} KiB vs ${(bareHtml.length / 1024).toFixed(0)} KiB of markup; goal ≤ 1.5: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
+      `loader alone over HTTP ${median(loaderOnly).toFixed(2)} ms; a 1-row page ${median(tiny).toFixed(2)} ms; page ${(html.length / 1024).toFixed(0)} KiB vs ${(bareHtml.length / 1024).toFixed(0)} KiB of markup; ` +
+      `CPU per request: server ${serverCpu.toFixed(2)} + client ${clientCpu.toFixed(2)} ms vs bare ${bareCpu.toFixed(2)} ms = ${cpuRatio.toFixed(2)}×; load average ${loadavg()[0]!.toFixed(1)}; goal ≤ 1.5: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
   )
 } finally {
   await app.stop()
