@@ -17,20 +17,21 @@ export class HttpError extends Error {
   }
 }
 
-export async function readBody(request: IncomingMessage): Promise<Buffer> {
+/** `maxBytes`: a route that takes a batch (e.g. registering thousands of payments) allows more than the default. */
+export async function readBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of request) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `body larger than ${MAX_BODY_BYTES} bytes`)
+    if (size > maxBytes) throw new HttpError(413, 'too_large', `body larger than ${maxBytes} bytes`)
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks)
 }
 
 /** The body as JSON; an empty body is `emptyAs` (undefined → 400), invalid JSON is 400. */
-export async function readJson(request: IncomingMessage, emptyAs?: unknown): Promise<unknown> {
-  const text = (await readBody(request)).toString('utf8')
+export async function readJson(request: IncomingMessage, emptyAs?: unknown, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const text = (await readBody(request, maxBytes)).toString('utf8')
   if (!text.trim()) {
     if (emptyAs !== undefined) return emptyAs
     throw new HttpError(400, 'invalid_body', 'expected a JSON body')

@@ -20,7 +20,7 @@ import {
 } from './http.ts'
 import { createCarrier } from './providers/carrier.ts'
 import { createHelpdesk } from './providers/helpdesk.ts'
-import { createPayments } from './providers/payments.ts'
+import { createPayments, RegisterPaymentsSchema } from './providers/payments.ts'
 import { createStorefront } from './providers/storefront.ts'
 import type { Route, SandboxContext } from './providers/types.ts'
 import { createWarehouse } from './providers/warehouse.ts'
@@ -85,6 +85,8 @@ const MovementsSchema = z.object({ count: z.number().int().min(1).max(1000).defa
 const MessagesSchema = z
   .object({ count: z.number().int().min(1).max(1000).default(1), order_number: z.string().regex(/^#\d+$/, 'must look like #500012').nullable().optional() })
   .strict()
+/** POST /control/payments/register takes the demo database's payments in one request. */
+const REGISTER_MAX_BYTES = 32 * 1024 * 1024
 const WebhookUrlSchema = z.object({ url: z.string().url().nullable() }).strict()
 const EffectsQuerySchema = z.object({ provider: z.enum(PROVIDERS).optional(), kind: z.enum(EFFECT_KINDS).optional() })
 const RequestsQuerySchema = z.object({ provider: z.enum(PROVIDERS).optional(), since: z.string().datetime({ offset: true }).optional() })
@@ -402,6 +404,10 @@ export function createSandboxServer(options: SandboxOptions): Server {
       only('POST')
       if (segments[4] === 'update') return ok(storefront.updateOrder(segments[3], await body(UpdateOrderSchema)))
       return ok(storefront.cancelOrder(segments[3], (await body(CancelOrderSchema)).reason))
+    }
+    if (path === '/payments/register') {
+      only('POST')
+      return ok(payments.register(parseWith(RegisterPaymentsSchema, await readJson(request, undefined, REGISTER_MAX_BYTES))))
     }
     if (path === '/warehouse/stock') {
       only('POST')

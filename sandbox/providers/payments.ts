@@ -17,7 +17,8 @@ export type Payment = {
   currency: 'GBP' | 'EUR'
   captured_amount: number
   refunded_amount: number
-  method: 'card' | 'paypal'
+  /** 'card' | 'paypal' for the payments made here; a registered payment keeps its own (e.g. 'apple_pay'). */
+  method: string
   authorized_at: string | null
   captured_at: string | null
   refunds: Refund[]
@@ -36,6 +37,63 @@ const VoidSchema = z.object({ reference, reason: z.string().max(500).nullish() }
 
 const SnapshotSchema = z.object({ payments: z.array(StoredRecord) })
 
+const timestamp = z
+  .string()
+  .datetime({ offset: true, message: 'must be an ISO-8601 timestamp' })
+  .transform((value) => iso(new Date(value)))
+const minorUnits = z.number().int('must be an integer (minor units)').nonnegative()
+/**
+ * A payment the gateway already has from before this sandbox run (POST /control/payments/register): OpsDeck's demo
+ * database was seeded with gateway payments, and a real staging gateway would know them. Amounts must describe a
+ * state this gateway could have reached (captured ≤ amount, refunded ≤ captured, the status matching the sums).
+ */
+export const RegisteredPaymentSchema = z
+  .object({
+    id: z.string().min(1).max(255),
+    order_reference: reference,
+    status: z.enum(['authorized', 'captured', 'partially_refunded', 'refunded', 'voided', 'failed']),
+    amount,
+    currency: z.enum(['GBP', 'EUR']),
+    captured_amount: minorUnits,
+    refunded_amount: minorUnits,
+    method: z.string().min(1).max(32),
+    authorized_at: timestamp.nullable(),
+    captured_at: timestamp.nullable(),
+    refunds: z
+      .array(z.object({ id: z.string().min(1).max(255), amount, reference, reason: z.string().max(500).nullable(), created_at: timestamp }).strict())
+      .max(100)
+      .default([]),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .strict()
+  .superRefine((payment, ctx) => {
+    const problem = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message })
+    const { status, amount, captured_amount: captured, refunded_amount: refunded } = payment
+    if (captured > amount) problem(`captured_amount ${captured} is more than amount ${amount}`)
+    if (refunded > captured) problem(`refunded_amount ${refunded} is more than captured_amount ${captured}`)
+    const listed = payment.refunds.reduce((sum, refund) => sum + refund.amount, 0)
+    if (listed > refunded) problem(`refunds add up to ${listed}, more than refunded_amount ${refunded}`)
+    const expected =
+      captured === 0 ? ['authorized', 'voided', 'failed'] : refunded === 0 ? ['captured'] : refunded < captured ? ['partially_refunded'] : ['refunded']
+    if (!expected.includes(status)) {
+      problem(`status ${status} does not fit captured_amount ${captured} / refunded_amount ${refunded} (expected ${expected.join(' or ')})`)
+    }
+    if (status === 'authorized' && !payment.authorized_at) problem('an authorized payment needs authorized_at')
+  })
+export type RegisteredPayment = z.input<typeof RegisteredPaymentSchema>
+/** Up to 50,000 payments in one request (a few MB): the whole demo database in one call. */
+export const RegisterPaymentsSchema = z
+  .object({ payments: z.array(RegisteredPaymentSchema).max(50_000) })
+  .strict()
+  .superRefine(({ payments }, ctx) => {
+    const seen = new Set<string>()
+    payments.forEach((payment, index) => {
+      if (seen.has(payment.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['payments', index, 'id'], message: `${payment.id} is listed twice` })
+      seen.add(payment.id)
+    })
+  })
+
 export type PaymentsProvider = ProviderModule & {
   payments: Map<string, Payment>
   /**
@@ -47,6 +105,12 @@ export type PaymentsProvider = ProviderModule & {
   /** Voids an uncaptured authorization (the order was cancelled); no-op otherwise. */
   voidAuthorization(id: string): Payment | undefined
   onChange: (payment: Payment) => void
+  /**
+   * Adds payments made before this run (RegisterPaymentsSchema). An id the gateway already has is kept as it is:
+   * the gateway's own record (e.g. refunded since, kept in the state file) is the truth, so registering again is a
+   * no-op. No webhook and no effect: nothing happened, the gateway only learns what it had.
+   */
+  register(input: z.output<typeof RegisterPaymentsSchema>): { registered: number; known: number }
 }
 
 export function createPayments(ctx: SandboxContext): PaymentsProvider {
@@ -117,6 +181,15 @@ export function createPayments(ctx: SandboxContext): PaymentsProvider {
     voidAuthorization(id) {
       const payment = payments.get(id)
       return payment && voidIfAuthorized(payment) ? payment : undefined
+    },
+    register(input) {
+      let registered = 0
+      for (const payment of input.payments) {
+        if (payments.has(payment.id)) continue
+        payments.set(payment.id, { ...payment, refunds: payment.refunds.map((refund) => ({ ...refund })) })
+        registered += 1
+      }
+      return { registered, known: input.payments.length - registered }
     },
     routes: [
       { method: 'GET', path: '/payments', handle: ({ query }) => ({ status: 200, body: listPage(payments.values(), query) }) },
