@@ -33,7 +33,7 @@ export function OrderTimeline({ timeline }: { timeline: Timeline }) {
   return (
     <section className="panel" aria-labelledby="timeline-title" data-testid="order-timeline">
       <h2 id="timeline-title">
-        Timeline <span className="muted">· {timeline.total} events</span>
+        Timeline <span className="muted">· {timeline.total} {timeline.total === 1 ? 'event' : 'events'}</span>
       </h2>
       {days.map(({ day, entries }) => (
         <div key={day} className="timeline-day">
