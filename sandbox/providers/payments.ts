@@ -17,8 +17,8 @@ export type Payment = {
   currency: 'GBP' | 'EUR'
   captured_amount: number
   refunded_amount: number
-  /** 'card' | 'paypal' for the payments made here; a registered payment keeps its own (e.g. 'apple_pay'). */
-  method: string
+  /** 'card' | 'paypal' for the payments made here; a registered payment keeps its own (e.g. 'apple_pay', or none). */
+  method: string | null
   authorized_at: string | null
   captured_at: string | null
   refunds: Refund[]
@@ -56,7 +56,7 @@ export const RegisteredPaymentSchema = z
     currency: z.enum(['GBP', 'EUR']),
     captured_amount: minorUnits,
     refunded_amount: minorUnits,
-    method: z.string().min(1).max(32),
+    method: z.string().min(1).max(32).nullable(),
     authorized_at: timestamp.nullable(),
     captured_at: timestamp.nullable(),
     refunds: z
