@@ -1,7 +1,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
-import type { BulkItemOutcome, BulkOperationKind, BulkOperationStatus, Role } from '#app/generated/prisma/enums.ts'
+import type { BulkItemOutcome, BulkOperationKind, BulkOperationStatus, Role, SavedViewArea } from '#app/generated/prisma/enums.ts'
 import { recordAudit } from '#app/models/audit.server.ts'
 import { normalizeTag, ORDER_TAG_MAX_LENGTH, ORDER_TAGS_MAX } from '#app/models/order-rules.ts'
 import { countOrders, parseOrderListQuery, type OrderListQuery } from '#app/models/order-list.server.ts'
@@ -26,6 +26,10 @@ export const BULK_KINDS = ['tag', 'assign', 'fulfil', 'ship', 'cancel', 'export'
 export type BulkKind = (typeof BULK_KINDS)[number]
 export const BULK_OUTCOMES = ['succeeded', 'skipped', 'failed'] as const satisfies readonly BulkItemOutcome[]
 export type BulkActor = { id: string; role: Role }
+/** The list a bulk operation works on (BulkOperation.area): orders here, tickets in ticket-bulk.server.ts. */
+export type BulkArea = Extract<SavedViewArea, 'orders' | 'tickets'>
+/** Who may see an area's operations at all (their own; admins everyone's). */
+const BULK_AREA_READ = { orders: 'read:order', tickets: 'read:ticket' } as const satisfies Record<BulkArea, string>
 
 /** Kinds that change orders; everything but `export` (which only reads). */
 export const DESTRUCTIVE_KINDS: readonly BulkKind[] = ['cancel', 'ship', 'fulfil']
@@ -71,6 +75,11 @@ export function selectionSearchParams(query: Record<string, string | string[]>) 
     for (const item of Array.isArray(value) ? value : [value]) params.append(key, item)
   }
   return params
+}
+
+/** A stored selection as pages show it: how many rows were chosen, or the list filter (search params, to link back). */
+export function describeSelection(stored: BulkSelection): { kind: 'ids'; count: number } | { kind: 'query'; search: string } {
+  return 'ids' in stored ? { kind: 'ids', count: stored.ids.length } : { kind: 'query', search: selectionSearchParams(stored.query).toString() }
 }
 
 /** `?status=pending&status=on_hold&q=x` → `{ status: ['pending','on_hold'], q: 'x' }`, without pagination params. */
@@ -148,27 +157,50 @@ export async function createBulkOperation(input: CreateBulkOperationInput): Prom
     }
   }
 
+  return recordAndEnqueueBulkOperation({
+    area: 'orders',
+    kind: kind.data,
+    auditAction: kind.data === 'export' ? 'export:order' : `bulk-${kind.data}:order`,
+    selection: stored,
+    params: params.data,
+    total,
+    actor: input.actor,
+    requestId: input.requestId,
+    ip: input.ip,
+  })
+}
+
+/**
+ * Records a validated operation (orders or tickets) and its audit entry in one transaction, then enqueues
+ * `{ operationId }`; a queue that cannot be reached fails the operation with the reason (nothing changed) and answers
+ * 503. Shared by createBulkOperation and createTicketBulkOperation (ticket-bulk.server.ts).
+ */
+export async function recordAndEnqueueBulkOperation<Kind extends BulkOperationKind>(input: {
+  area: BulkArea
+  kind: Kind
+  auditAction: string
+  selection: BulkSelection
+  params: unknown
+  total: number
+  actor: BulkActor
+  requestId?: string | null
+  ip?: string | null
+}): Promise<{ ok: true; operation: { id: string; kind: Kind; total: number } } | { ok: false; status: 503; message: string }> {
+  const { selection, total } = input
   const operation = await prisma.$transaction(async (tx) => {
     const row = await tx.bulkOperation.create({
-      data: {
-        area: 'orders',
-        kind: kind.data,
-        actorId: input.actor.id,
-        selection: stored as Prisma.InputJsonValue,
-        params: params.data as Prisma.InputJsonValue,
-        total,
-      },
-      select: { id: true, kind: true, total: true },
+      data: { area: input.area, kind: input.kind, actorId: input.actor.id, selection: selection as Prisma.InputJsonValue, params: input.params as Prisma.InputJsonValue, total },
+      select: { id: true, total: true },
     })
     await recordAudit(tx, {
       actorId: input.actor.id,
-      action: kind.data === 'export' ? 'export:order' : `bulk-${kind.data}:order`,
+      action: input.auditAction,
       entityType: 'bulk_operation',
       entityId: row.id,
       after: {
-        kind: kind.data,
-        params: params.data as Prisma.InputJsonValue,
-        selection: 'ids' in stored ? { ids: stored.ids.length <= 50 ? stored.ids : stored.ids.slice(0, 50), count: stored.ids.length } : { query: stored.query },
+        kind: input.kind,
+        params: input.params as Prisma.InputJsonValue,
+        selection: 'ids' in selection ? { ids: selection.ids.slice(0, 50), count: selection.ids.length } : { query: selection.query },
         total,
       },
       requestId: input.requestId,
@@ -184,11 +216,12 @@ export async function createBulkOperation(input: CreateBulkOperationInput): Prom
     await finishBulkOperation(operation.id, { status: 'failed', error: `Not started: ${reason}` })
     return { ok: false, status: 503, message: `The job queue is unavailable (${reason}); nothing was changed. Try again in a moment.` }
   }
-  return { ok: true, operation: { id: operation.id, kind: kind.data, total: operation.total } }
+  return { ok: true, operation: { id: operation.id, kind: input.kind, total: operation.total } }
 }
 
 const OPERATION_SELECT = {
   id: true,
+  area: true,
   kind: true,
   status: true,
   actorId: true,
@@ -213,17 +246,21 @@ export function canViewBulkOperation(operation: { actorId: string | null }, view
   return hasPermission(viewer.role, 'read:order') && (operation.actorId === viewer.id || viewer.role === 'admin')
 }
 
-/** The operation if `viewer` may see it, else null (callers answer 404 either way: no existence leak). */
-export async function getBulkOperation(id: string, viewer: BulkActor) {
+/**
+ * The operation if `viewer` may see it (and it is one of `area`'s, when given), else null (callers answer 404 either
+ * way: no existence leak).
+ */
+export async function getBulkOperation(id: string, viewer: BulkActor, area?: BulkArea) {
   const operation = await prisma.bulkOperation.findUnique({ where: { id }, select: OPERATION_SELECT })
-  if (!operation || !canViewBulkOperation(operation, viewer)) return null
+  if (!operation || (area && operation.area !== area) || !canViewBulkOperation(operation, viewer)) return null
   const { filePath, selection, ...rest } = operation
-  const stored = selection as BulkSelection
   return {
     ...rest,
     fileBytes: rest.fileBytes === null ? null : Number(rest.fileBytes),
     hasFile: rest.kind === 'export' && rest.status === 'completed' && filePath !== null,
-    selection: 'ids' in stored ? { kind: 'ids' as const, count: stored.ids.length } : { kind: 'query' as const, search: selectionSearchParams(stored.query).toString() },
+    selection: describeSelection(selection as BulkSelection),
+    /** The live figures as the page starts with them (then `bulk.progress` pushes the same shape). */
+    progress: toBulkProgress(operation),
   }
 }
 
@@ -261,10 +298,13 @@ function decodeHistoryCursor(cursor: string): { createdAt: Date; id: string } | 
 }
 
 export type BulkHistoryQuery = {
+  /** Whose list: `orders` (the default) or `tickets`; the viewer needs that area's read permission. */
+  area?: BulkArea
   viewer: BulkActor
   /** Admins may list everyone's; anyone else always sees their own (the same rule as an operation's page). */
   everyone?: boolean
-  kind?: BulkKind
+  /** One of the area's kinds (the route validates against its list). */
+  kind?: BulkOperationKind
   status?: BulkOperationStatus
   /** An opaque cursor from a previous page (`nextCursor`); a malformed one reads as the first page. */
   after?: string
@@ -273,7 +313,7 @@ export type BulkHistoryQuery = {
 
 export type BulkHistoryRow = {
   id: string
-  kind: BulkKind
+  kind: BulkOperationKind
   status: BulkOperationStatus
   actorName: string | null
   /** `ids`: how many rows were chosen; `query`: the list filter (search params, for a link back to that view). */
@@ -294,18 +334,19 @@ export type BulkHistoryRow = {
 }
 
 /**
- * Past and running bulk operations on orders, newest first, keyset-paged on (createdAt, id): a person's own by
+ * Past and running bulk operations of one area (orders unless told), newest first, keyset-paged on (createdAt, id): a person's own by
  * BulkOperation_actorId_createdAt_idx, everyone's (admins) by BulkOperation_area_createdAt_id_idx.
  */
 export async function listBulkOperations(query: BulkHistoryQuery): Promise<{ rows: BulkHistoryRow[]; nextCursor: string | null }> {
   const take = Math.min(Math.max(query.take ?? BULK_HISTORY_PAGE_SIZE, 1), 100)
   const everyone = query.everyone === true && query.viewer.role === 'admin'
-  if (!hasPermission(query.viewer.role, 'read:order')) return { rows: [], nextCursor: null }
+  const area = query.area ?? 'orders'
+  if (!hasPermission(query.viewer.role, BULK_AREA_READ[area])) return { rows: [], nextCursor: null }
   const position = query.after ? decodeHistoryCursor(query.after) : null
   const found = await prisma.bulkOperation.findMany({
     where: {
-      area: 'orders',
-      kind: query.kind ? query.kind : { in: [...BULK_KINDS] },
+      area,
+      ...(query.kind ? { kind: query.kind } : {}),
       ...(everyone ? {} : { actorId: query.viewer.id }),
       ...(query.status ? { status: query.status } : {}),
       ...(position ? { OR: [{ createdAt: { lt: position.createdAt } }, { createdAt: position.createdAt, id: { lt: position.id } }] } : {}),
@@ -337,14 +378,13 @@ export async function listBulkOperations(query: BulkHistoryQuery): Promise<{ row
     ? new Map((await prisma.user.findMany({ where: { id: { in: [...new Set(assigneeIds)] } }, select: { id: true, name: true } })).map((user) => [user.id, user.name]))
     : new Map<string, string>()
   const rows = page.map((row): BulkHistoryRow => {
-    const stored = row.selection as BulkSelection
     const assigneeId = row.kind === 'assign' ? (row.params as { assigneeId?: unknown }).assigneeId : null
     return {
       id: row.id,
-      kind: row.kind as BulkKind, // the query matched BULK_KINDS only
+      kind: row.kind,
       status: row.status,
       actorName: row.actor?.name ?? null,
-      scope: 'ids' in stored ? { kind: 'ids', count: stored.ids.length } : { kind: 'query', search: selectionSearchParams(stored.query).toString() },
+      scope: describeSelection(row.selection as BulkSelection),
       params: row.params,
       assigneeName: typeof assigneeId === 'string' ? (names.get(assigneeId) ?? null) : null,
       total: row.total,
@@ -546,7 +586,15 @@ export async function getBulkProgress(operationId: string): Promise<BulkProgress
     where: { id: operationId },
     select: { id: true, status: true, total: true, processed: true, succeeded: true, skipped: true, failed: true, fileBytes: true, error: true, finishedAt: true, filePath: true, kind: true },
   })
-  if (!row) return null
+  return row && toBulkProgress(row)
+}
+
+type ProgressFields = Pick<
+  Prisma.BulkOperationGetPayload<{ select: typeof OPERATION_SELECT }>,
+  'id' | 'kind' | 'status' | 'total' | 'processed' | 'succeeded' | 'skipped' | 'failed' | 'fileBytes' | 'error' | 'finishedAt' | 'filePath'
+>
+
+function toBulkProgress(row: ProgressFields): BulkProgress {
   return {
     id: row.id,
     status: row.status,

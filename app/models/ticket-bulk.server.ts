@@ -1,16 +1,13 @@
 import { z } from 'zod'
-import { recordAudit } from '#app/models/audit.server.ts'
 import {
-  finishBulkOperation,
   MAX_SELECTED_IDS,
+  recordAndEnqueueBulkOperation,
   searchParamsToSelectionQuery,
   selectionSearchParams,
   type BulkActor,
   type BulkItemResult,
 } from '#app/models/bulk-operation.server.ts'
-import { enqueueBulkOperation } from '#app/queues/bulk.server.ts'
-import { QueueUnavailableError } from '#app/queues/connection.server.ts'
-import { prisma, type Prisma } from '#app/utils/db.server.ts'
+import { prisma } from '#app/utils/db.server.ts'
 import { hasPermission } from '#app/utils/permissions.ts'
 import { assignTicket, assignTicketRoundRobin, assignTicketTeam, setTicketStatus, setTicketTags, TicketActionError } from './ticket-actions.server.ts'
 import { countTickets, iterateTicketIds, parseTicketListQuery, type TicketListQuery } from './ticket-list.server.ts'
@@ -81,7 +78,7 @@ export async function countTicketSelection(query: TicketListQuery, viewer: BulkA
 /**
  * Validates and starts a bulk action on tickets; returns at once (the work happens in the `bulk` job). Permission:
  * `update:ticket`. Records the operation and an audit entry in one transaction, then enqueues; a queue that cannot be
- * reached fails the operation with the reason (nothing changed) and answers 503.
+ * reached fails the operation with the reason (nothing changed) and answers 503 (recordAndEnqueueBulkOperation).
  */
 export async function createTicketBulkOperation(input: {
   kind: string
@@ -118,35 +115,17 @@ export async function createTicketBulkOperation(input: {
   const refusal = await checkTargets(kind.data, params.data)
   if (refusal) return { ok: false, status: 400, message: refusal }
 
-  const operation = await prisma.$transaction(async (tx) => {
-    const row = await tx.bulkOperation.create({
-      data: { area: 'tickets', kind: kind.data, actorId: input.actor.id, selection: stored as Prisma.InputJsonValue, params: params.data as Prisma.InputJsonValue, total },
-      select: { id: true, total: true },
-    })
-    await recordAudit(tx, {
-      actorId: input.actor.id,
-      action: `bulk-${kind.data}:ticket`,
-      entityType: 'bulk_operation',
-      entityId: row.id,
-      after: {
-        kind: kind.data,
-        params: params.data as Prisma.InputJsonValue,
-        selection: 'ids' in stored ? { ids: stored.ids.slice(0, 50), count: stored.ids.length } : { query: stored.query },
-        total,
-      },
-      requestId: input.requestId,
-      ip: input.ip,
-    })
-    return row
+  return recordAndEnqueueBulkOperation({
+    area: 'tickets',
+    kind: kind.data,
+    auditAction: `bulk-${kind.data}:ticket`,
+    selection: stored,
+    params: params.data,
+    total,
+    actor: input.actor,
+    requestId: input.requestId,
+    ip: input.ip,
   })
-  try {
-    await enqueueBulkOperation(operation.id)
-  } catch (error) {
-    const reason = error instanceof QueueUnavailableError ? error.message : 'the job queue could not be reached'
-    await finishBulkOperation(operation.id, { status: 'failed', error: `Not started: ${reason}` })
-    return { ok: false, status: 503, message: `The job queue is unavailable (${reason}); nothing was changed. Try again in a moment.` }
-  }
-  return { ok: true, operation: { id: operation.id, kind: kind.data, total: operation.total } }
 }
 
 /** The agents and team named in the params exist (the rows re-check; this answers the form at once). */

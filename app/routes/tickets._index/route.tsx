@@ -245,6 +245,9 @@ function TicketsView({ data, search }: { data: LoaderData; search: string }) {
           <Link to="/tickets/sla" className="button button-small button-secondary">
             SLA policies
           </Link>
+          <Link to="/tickets/bulk" className="button button-small button-secondary" data-testid="tickets-bulk-history">
+            Bulk actions
+          </Link>
           {data.canCreate ? (
             <Link to="/tickets/new" className="button button-small button-primary" data-testid="new-ticket">
               New ticket

@@ -1,12 +1,16 @@
 import { Link } from '@remix-run/react'
 import { createColumnHelper } from '@tanstack/react-table'
-import { BULK_KIND_LABEL, BulkStatusBadge, describeBulkParams } from '#app/components/orders/bulk-labels.tsx'
+import { BULK_AREA_VIEW, BulkStatusBadge, type BulkAreaName } from '#app/components/bulk/bulk-labels.tsx'
 import type { TableFeatureSet } from '#app/components/table/data-table.tsx'
 import { DateTimeCell } from '#app/components/table/cells/date-time-cell.tsx'
 import type { BulkHistoryRow } from '#app/models/bulk-operation.server.ts'
 
 /** A history row as the loader sends it (dates as ISO strings). */
 export type BulkHistoryItem = Omit<BulkHistoryRow, 'createdAt' | 'startedAt' | 'finishedAt'> & { createdAt: string; startedAt: string | null; finishedAt: string | null }
+
+export function toBulkHistoryItem(row: BulkHistoryRow): BulkHistoryItem {
+  return { ...row, createdAt: row.createdAt.toISOString(), startedAt: row.startedAt?.toISOString() ?? null, finishedAt: row.finishedAt?.toISOString() ?? null }
+}
 
 const column = createColumnHelper<TableFeatureSet, BulkHistoryItem>()
 const NUMBER = new Intl.NumberFormat('en-GB')
@@ -21,7 +25,7 @@ function duration(from: string, to: string) {
 const SORT_LABEL: Record<string, string> = { placedAt: 'date', totalAmount: 'total', number: 'number' }
 
 /** A stored "all matching" filter in words: `tags: vip · status: confirmed, on_hold · sorted by total ↑`. */
-export function describeScopeSearch(search: string) {
+export function describeScopeSearch(search: string, everything = 'every order') {
   const params = new URLSearchParams(search)
   const parts: string[] = []
   for (const key of new Set(params.keys())) {
@@ -31,16 +35,20 @@ export function describeScopeSearch(search: string) {
   const sort = params.get('sort')
   const dir = params.get('dir')
   if (sort || dir) parts.push(`sorted by ${SORT_LABEL[sort ?? 'placedAt'] ?? sort} ${dir === 'asc' ? '↑' : '↓'}`)
-  return parts.join(' · ') || 'every order'
+  return parts.join(' · ') || everything
 }
 
-export function bulkHistoryColumns({ showActor }: { showActor: boolean }) {
+/** The history table of one area's bulk operations (orders.bulk._index, tickets.bulk._index). */
+export function bulkHistoryColumns({ area, showActor }: { area: BulkAreaName; showActor: boolean }) {
+  const view = BULK_AREA_VIEW[area]
+  const kindLabel: Record<string, string> = view.kindLabel
+  const everything = `every ${view.entity}`
   return column.columns([
     column.accessor('createdAt', {
       id: 'started',
       header: 'Started',
       cell: (info) => (
-        <Link to={`/orders/bulk/${info.row.original.id}`} className="cell-strong" data-testid="bulk-history-link">
+        <Link to={`${view.path}/bulk/${info.row.original.id}`} className="cell-strong" data-testid="bulk-history-link">
           <DateTimeCell value={info.getValue()} />
         </Link>
       ),
@@ -51,10 +59,10 @@ export function bulkHistoryColumns({ showActor }: { showActor: boolean }) {
       header: 'Action',
       cell: (info) => {
         const row = info.row.original
-        const details = describeBulkParams(row.kind, row.params, row.assigneeName)
+        const details = view.describeParams(row.kind, row.params, row.assigneeName)
         return (
           <span className="cell-stack">
-            <span className="cell-strong">{BULK_KIND_LABEL[row.kind] ?? row.kind}</span>
+            <span className="cell-strong">{kindLabel[row.kind] ?? row.kind}</span>
             {details ? <span className="cell-sub cell-clip">{details}</span> : null}
           </span>
         )
@@ -69,8 +77,8 @@ export function bulkHistoryColumns({ showActor }: { showActor: boolean }) {
         return (
           <span className="cell-stack">
             <span>All matching</span>
-            <Link to={`/orders${scope.search ? `?${scope.search}` : ''}`} className="cell-sub cell-clip" title={describeScopeSearch(scope.search)}>
-              {describeScopeSearch(scope.search)}
+            <Link to={`${view.path}${scope.search ? `?${scope.search}` : ''}`} className="cell-sub cell-clip" title={describeScopeSearch(scope.search, everything)}>
+              {describeScopeSearch(scope.search, everything)}
             </Link>
           </span>
         )
