@@ -70,7 +70,9 @@ export function createApp(options: AppOptions) {
   app.use('/build', (_req, res) => {
     res.status(404).type('text/plain').send('Not found')
   })
-  app.use(express.static(publicDir, { maxAge: '1h', index: false }))
+  // public/ holds files only (favicon, robots.txt): a page path has no extension, so it skips the disk lookup.
+  const publicFiles = express.static(publicDir, { maxAge: '1h', index: false })
+  app.use((req, res, next) => (path.extname(req.path) ? publicFiles(req, res, next) : next()))
 
   // Normally answered in server/index.ts before express; kept here so the app alone (tests) is complete.
   app.get('/healthz', (_req, res) => {

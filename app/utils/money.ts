@@ -1,11 +1,26 @@
+// One formatter per currency: building an Intl.NumberFormat costs far more than formatting with one (a page of
+// orders formats hundreds of amounts).
+const CURRENCIES = new Map<string, { formatter: Intl.NumberFormat; digits: number }>()
+
+function currencyFormat(currency: string) {
+  let format = CURRENCIES.get(currency)
+  if (!format) {
+    const formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency })
+    format = { formatter, digits: formatter.resolvedOptions().maximumFractionDigits ?? 2 }
+    CURRENCIES.set(currency, format)
+  }
+  return format
+}
+
 /** Minor units → a localized amount with the currency's own decimals (JPY 0, GBP 2, KWD 3). Isomorphic. */
 export function formatMoney(amountMinor: number, currency: string) {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(amountMinor / 10 ** currencyDigits(currency))
+  const { formatter, digits } = currencyFormat(currency)
+  return formatter.format(amountMinor / 10 ** digits)
 }
 
 /** The currency's minor-unit decimals (JPY 0, GBP 2, KWD 3). */
 export function currencyDigits(currency: string) {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  return currencyFormat(currency).digits
 }
 
 /** "12.5" → 1250 for GBP, as a person types an amount; a message when it is not an amount in this currency. */
