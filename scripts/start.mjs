@@ -9,7 +9,8 @@
  *     NODE_ENV=production) and prints the sign-ins;
  *  7. builds the Remix app when build/ is missing or older than the sources;
  *  8. runs web, worker and sandbox with prefixed logs; Ctrl-C / SIGTERM stops them, then the database, and exits 0.
- *     If any process dies on its own, everything is stopped and the exit code is 1.
+ *     If any process dies on its own, everything is stopped and the exit code is 1. Once the sandbox is up, it is
+ *     told the database's gateway payments (scripts/sandbox-payments.ts).
  *
  * NOTE: pure Node, no third-party imports at the top level: this file runs before dependencies are installed.
  * Set OPSDECK_SKIP_INSTALL=1 to skip step 1 (tests do, so they never reinstall a shared tree).
@@ -293,6 +294,12 @@ async function main() {
   startChild('sandbox', ['--import', 'tsx', 'sandbox/index.ts'], env)
   startChild('worker', ['--import', 'tsx', 'workers/index.ts'], env)
   startChild('web', ['--import', 'tsx', 'server/index.ts'], env)
+  // The sandbox learns the database's gateway payments (the demo seed's made-up pay_… ids among them), so refunds,
+  // captures and voids of seeded orders work; every start, idempotent, only ever the local sandbox
+  // (scripts/sandbox-payments.ts). In the background: a failure is a warning, not a failed start.
+  run(process.execPath, ['--import', 'tsx', 'scripts/sandbox-payments.ts'], env, setupLog).catch(
+    (error) => stopping || warn(`could not register the database's payments with the sandbox: ${error.message}`),
+  )
 
   const host = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST
   if (await waitForReady(`http://${host.includes(':') ? `[${host}]` : host}:${env.PORT}/readyz`)) {
