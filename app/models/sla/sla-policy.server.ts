@@ -9,6 +9,7 @@ import { parseDayHours, parseDuration, parseHolidays, SlaPolicyFormSchema, WEEK_
 
 export { SlaPolicyFormSchema, type SlaPolicyForm }
 import { parseCalendar } from './clock-state.ts'
+import { SLA_POLICY_TERMS_SELECT, type SlaPolicyForMatch } from './ticket-sla.server.ts'
 
 /**
  * SLA policies, as managers and admins edit them on /tickets/sla (`manage:ticket`, the desk-setup permission that
@@ -29,18 +30,8 @@ export type PolicyResult = { ok: true; id: string } | { ok: false; status: 400 |
 const MAX_TARGET_MINUTES = 525_600
 
 
-type PolicyData = {
-  name: string
-  priority: TicketPriority | null
-  tag: string | null
-  position: number
-  firstResponseMinutes: number
-  nextResponseMinutes: number
-  resolutionMinutes: number
-  warningPercent: number
-  warningMinutesBefore: number | null
-  calendar: BusinessCalendar
-}
+/** What the form stores: the policy's terms (the engine's list, ticket-sla.server.ts) with a parsed calendar. */
+type PolicyData = Omit<SlaPolicyForMatch, 'id' | 'calendar'> & { calendar: BusinessCalendar }
 
 /** The form → the policy's columns, or the errors by field name (the form's names). */
 export function parseSlaPolicyForm(form: SlaPolicyForm): { data: PolicyData } | { fieldErrors: Record<string, string> } {
@@ -101,17 +92,7 @@ export function parseSlaPolicyForm(form: SlaPolicyForm): { data: PolicyData } | 
 }
 
 const POLICY_SELECT = {
-  id: true,
-  name: true,
-  priority: true,
-  tag: true,
-  position: true,
-  firstResponseMinutes: true,
-  nextResponseMinutes: true,
-  resolutionMinutes: true,
-  warningPercent: true,
-  warningMinutesBefore: true,
-  calendar: true,
+  ...SLA_POLICY_TERMS_SELECT,
   isActive: true,
   version: true,
   updatedAt: true,

@@ -30,21 +30,11 @@ export type TicketSlaEventInput = { ticketId: string; kind: TicketSlaEventKind; 
 const PAUSED_STATUSES: readonly TicketStatus[] = ['pending', 'on_hold']
 const DONE_STATUSES: readonly TicketStatus[] = ['solved', 'closed']
 
-export type SlaPolicyForMatch = {
-  id: string
-  name: string
-  priority: TicketPriority | null
-  tag: string | null
-  position: number
-  firstResponseMinutes: number
-  nextResponseMinutes: number
-  resolutionMinutes: number
-  warningPercent: number
-  warningMinutesBefore: number | null
-  calendar: unknown
-}
-
-const POLICY_SELECT = {
+/**
+ * A policy's terms: what matching and the clocks read. The one list of them: the policies page's model
+ * (sla-policy.server.ts) selects these plus its own bookkeeping, and stores the same fields.
+ */
+export const SLA_POLICY_TERMS_SELECT = {
   id: true,
   name: true,
   priority: true,
@@ -58,8 +48,10 @@ const POLICY_SELECT = {
   calendar: true,
 } as const satisfies Prisma.SlaPolicySelect
 
+export type SlaPolicyForMatch = Omit<Prisma.SlaPolicyGetPayload<{ select: typeof SLA_POLICY_TERMS_SELECT }>, 'calendar'> & { calendar: unknown }
+
 export async function listActiveSlaPolicies(db: Db): Promise<SlaPolicyForMatch[]> {
-  return db.slaPolicy.findMany({ where: { isActive: true }, select: POLICY_SELECT, orderBy: [{ position: 'asc' }, { id: 'asc' }] })
+  return db.slaPolicy.findMany({ where: { isActive: true }, select: SLA_POLICY_TERMS_SELECT, orderBy: [{ position: 'asc' }, { id: 'asc' }] })
 }
 
 /** The policy for a ticket among active `policies`: most specific first by position (see the module comment). */

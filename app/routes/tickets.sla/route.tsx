@@ -208,20 +208,7 @@ export default function SlaPoliciesPage() {
   )
 }
 
-type PolicyView = {
-  id: string
-  name: string
-  priority: string | null
-  tag: string | null
-  position: number
-  firstResponseMinutes: number
-  nextResponseMinutes: number
-  resolutionMinutes: number
-  warningPercent: number
-  warningMinutesBefore: number | null
-  calendar: unknown
-  version: number
-}
+type PolicyView = ReturnType<typeof useLoaderData<typeof loader>>['policies'][number]
 
 const DEFAULT_CALENDAR: BusinessCalendar = {
   timeZone: 'Europe/London',
