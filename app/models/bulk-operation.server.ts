@@ -157,17 +157,8 @@ export async function createBulkOperation(input: CreateBulkOperationInput): Prom
     }
   }
 
-  return recordAndEnqueueBulkOperation({
-    area: 'orders',
-    kind: kind.data,
-    auditAction: kind.data === 'export' ? 'export:order' : `bulk-${kind.data}:order`,
-    selection: stored,
-    params: params.data,
-    total,
-    actor: input.actor,
-    requestId: input.requestId,
-    ip: input.ip,
-  })
+  const auditAction = kind.data === 'export' ? 'export:order' : `bulk-${kind.data}:order`
+  return recordAndEnqueueBulkOperation(input, { area: 'orders', kind: kind.data, auditAction, selection: stored, params: params.data, total })
 }
 
 /**
@@ -175,25 +166,18 @@ export async function createBulkOperation(input: CreateBulkOperationInput): Prom
  * `{ operationId }`; a queue that cannot be reached fails the operation with the reason (nothing changed) and answers
  * 503. Shared by createBulkOperation and createTicketBulkOperation (ticket-bulk.server.ts).
  */
-export async function recordAndEnqueueBulkOperation<Kind extends BulkOperationKind>(input: {
-  area: BulkArea
-  kind: Kind
-  auditAction: string
-  selection: BulkSelection
-  params: unknown
-  total: number
-  actor: BulkActor
-  requestId?: string | null
-  ip?: string | null
-}): Promise<{ ok: true; operation: { id: string; kind: Kind; total: number } } | { ok: false; status: 503; message: string }> {
+export async function recordAndEnqueueBulkOperation<Kind extends BulkOperationKind>(
+  by: Pick<CreateBulkOperationInput, 'actor' | 'requestId' | 'ip'>,
+  input: { area: BulkArea; kind: Kind; auditAction: string; selection: BulkSelection; params: unknown; total: number },
+): Promise<{ ok: true; operation: { id: string; kind: Kind; total: number } } | { ok: false; status: 503; message: string }> {
   const { selection, total } = input
   const operation = await prisma.$transaction(async (tx) => {
     const row = await tx.bulkOperation.create({
-      data: { area: input.area, kind: input.kind, actorId: input.actor.id, selection: selection as Prisma.InputJsonValue, params: input.params as Prisma.InputJsonValue, total },
+      data: { area: input.area, kind: input.kind, actorId: by.actor.id, selection: selection as Prisma.InputJsonValue, params: input.params as Prisma.InputJsonValue, total },
       select: { id: true, total: true },
     })
     await recordAudit(tx, {
-      actorId: input.actor.id,
+      actorId: by.actor.id,
       action: input.auditAction,
       entityType: 'bulk_operation',
       entityId: row.id,
@@ -203,8 +187,8 @@ export async function recordAndEnqueueBulkOperation<Kind extends BulkOperationKi
         selection: 'ids' in selection ? { ids: selection.ids.slice(0, 50), count: selection.ids.length } : { query: selection.query },
         total,
       },
-      requestId: input.requestId,
-      ip: input.ip,
+      requestId: by.requestId,
+      ip: by.ip,
     })
     return row
   })
@@ -353,24 +337,7 @@ export async function listBulkOperations(query: BulkHistoryQuery): Promise<{ row
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: take + 1,
-    select: {
-      id: true,
-      kind: true,
-      status: true,
-      actor: { select: { name: true } },
-      selection: true,
-      params: true,
-      total: true,
-      processed: true,
-      succeeded: true,
-      skipped: true,
-      failed: true,
-      error: true,
-      filePath: true,
-      createdAt: true,
-      startedAt: true,
-      finishedAt: true,
-    },
+    select: OPERATION_SELECT,
   })
   const page = found.slice(0, take)
   const assigneeIds = page.map((row) => (row.kind === 'assign' ? (row.params as { assigneeId?: unknown }).assigneeId : null)).filter((id): id is string => typeof id === 'string')

@@ -6,6 +6,7 @@ import {
   selectionSearchParams,
   type BulkActor,
   type BulkItemResult,
+  type CreateBulkOperationInput,
 } from '#app/models/bulk-operation.server.ts'
 import { prisma } from '#app/utils/db.server.ts'
 import { hasPermission } from '#app/utils/permissions.ts'
@@ -80,15 +81,7 @@ export async function countTicketSelection(query: TicketListQuery, viewer: BulkA
  * `update:ticket`. Records the operation and an audit entry in one transaction, then enqueues; a queue that cannot be
  * reached fails the operation with the reason (nothing changed) and answers 503 (recordAndEnqueueBulkOperation).
  */
-export async function createTicketBulkOperation(input: {
-  kind: string
-  selection: unknown
-  params: unknown
-  actor: BulkActor
-  requestId?: string | null
-  ip?: string | null
-  now?: Date
-}): Promise<CreateTicketBulkResult> {
+export async function createTicketBulkOperation(input: CreateBulkOperationInput & { now?: Date }): Promise<CreateTicketBulkResult> {
   const kind = z.enum(TICKET_BULK_KINDS).safeParse(input.kind)
   if (!kind.success) return { ok: false, status: 400, message: `Unknown bulk action "${String(input.kind)}".` }
   if (!hasPermission(input.actor.role, 'update:ticket')) {
@@ -115,17 +108,7 @@ export async function createTicketBulkOperation(input: {
   const refusal = await checkTargets(kind.data, params.data)
   if (refusal) return { ok: false, status: 400, message: refusal }
 
-  return recordAndEnqueueBulkOperation({
-    area: 'tickets',
-    kind: kind.data,
-    auditAction: `bulk-${kind.data}:ticket`,
-    selection: stored,
-    params: params.data,
-    total,
-    actor: input.actor,
-    requestId: input.requestId,
-    ip: input.ip,
-  })
+  return recordAndEnqueueBulkOperation(input, { area: 'tickets', kind: kind.data, auditAction: `bulk-${kind.data}:ticket`, selection: stored, params: params.data, total })
 }
 
 /** The agents and team named in the params exist (the rows re-check; this answers the form at once). */
