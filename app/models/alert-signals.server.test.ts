@@ -1,9 +1,9 @@
 import { expect, test } from 'vitest'
 import { prisma } from '#app/utils/db.server.ts'
-import { createAlertRule } from '#test/factories/alerts.ts'
+import { createAlertRule, recordMetricMinute } from '#test/factories/alerts.ts'
 import { createStockedOrder } from '#test/factories/orders.ts'
 import { evaluateAlertRules } from './alert.server.ts'
-import { forgetTopSkus, recordTopSkuStockouts } from './alert-signals.server.ts'
+import { checkMetricsFreshness, forgetTopSkus, METRICS_STALE_RULE, recordTopSkuStockouts } from './alert-signals.server.ts'
 
 /**
  * "Stock-out of a top SKU" end to end on the real database: best sellers from order lines, availability from
@@ -56,4 +56,37 @@ test('cancelled orders do not make a best seller, and no orders means no signal'
   await prisma.order.updateMany({ data: { status: 'cancelled' } })
   const result = await recordTopSkuStockouts({ now: new Date(Date.now() + 3 * 3600_000) })
   expect(result).toEqual({ skus: [], outOfStock: [] })
+})
+
+test('a metrics pipeline that stops writing rollups fires "Metrics pipeline stale"; fresh rollups resolve it; disabled, it stays quiet', async () => {
+  // This file's database: no `processes` rollups yet (a fresh install has nothing to be stale).
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000 + 90 * 24 * 3600_000
+  const at = (minutes: number) => new Date(t0 + minutes * 60_000)
+  const openStale = () => prisma.alert.findMany({ where: { ruleId: METRICS_STALE_RULE.id, status: { not: 'resolved' } }, select: { status: true, message: true, value: true } })
+  expect(await checkMetricsFreshness({ now: at(0) })).toMatchObject({ stale: false, newest: null })
+
+  await recordMetricMinute(prisma, { metric: 'processes', labels: 'kind=worker', bucket: at(0), value: 1 })
+  // Within METRICS_STALE_AFTER_MS of the minute's end: fine.
+  expect((await checkMetricsFreshness({ now: at(5) })).stale).toBe(false)
+  expect(await openStale()).toEqual([])
+
+  // Seven minutes on, nothing newer: one critical alert naming when metrics stopped; a later tick refreshes, not repeats.
+  expect((await checkMetricsFreshness({ now: at(7) })).stale).toBe(true)
+  await checkMetricsFreshness({ now: at(8) })
+  const [alert, ...others] = await openStale()
+  expect(others).toEqual([])
+  expect(alert).toMatchObject({ status: 'firing', value: 8 })
+  expect(alert!.message).toContain(`No metrics recorded since ${at(0).toISOString().slice(0, 16).replace('T', ' ')} UTC (8 min)`)
+  const rule = await prisma.alertRule.findUniqueOrThrow({ where: { id: METRICS_STALE_RULE.id }, select: { severity: true, enabled: true } })
+  expect(rule).toEqual({ severity: 'critical', enabled: true })
+
+  // The collector writes again: resolved.
+  await recordMetricMinute(prisma, { metric: 'processes', labels: 'kind=worker', bucket: at(9), value: 1 })
+  expect((await checkMetricsFreshness({ now: at(10) })).stale).toBe(false)
+  expect(await openStale()).toEqual([])
+
+  // Someone disabled the rule on /alerts: stale again, but nothing is raised.
+  await prisma.alertRule.update({ where: { id: METRICS_STALE_RULE.id }, data: { enabled: false } })
+  expect((await checkMetricsFreshness({ now: at(30) })).stale).toBe(true)
+  expect(await openStale()).toEqual([])
 })

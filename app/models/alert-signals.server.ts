@@ -1,5 +1,6 @@
 import { Prisma } from '#app/generated/prisma/client.ts'
 import { prisma } from '#app/utils/db.server.ts'
+import { ensureSystemRule, raiseAlert, resolveAlertsFor } from './alert.server.ts'
 import { TOP_SKU_STOCKOUT } from './alert-rules.ts'
 
 /**
@@ -60,4 +61,34 @@ export async function recordTopSkuStockouts({ now = new Date() }: { now?: Date }
     VALUES ${Prisma.join(values)}
     ON CONFLICT ("metric", "labels", "bucket") DO UPDATE SET "count" = 1, "sum" = EXCLUDED."sum", "min" = EXCLUDED."min", "max" = EXCLUDED."max"`
   return { skus: rows.map((row) => row.sku), outOfStock: rows.filter((row) => row.value === 1).map((row) => row.sku) }
+}
+
+/**
+ * The pipeline's own health (Grafana's "no data" alert): every rule reads minute rollups, and a rule with no data
+ * for its last minute holds its state — so if the elected metrics collector (workers/metrics/collector.ts) stopped
+ * writing rollups, every alert would silently freeze. The collector writes a `processes` row for every minute while
+ * any process reports; when the newest is older than METRICS_STALE_AFTER_MS, the system rule "Metrics pipeline
+ * stale" fires (critical), and it resolves when rollups arrive again. Before the first rollup (a fresh install's
+ * first minute) there is nothing to be stale.
+ */
+export const METRICS_STALE_RULE = { id: 'system-metrics-stale', name: 'Metrics pipeline stale', metric: 'metrics_pipeline_stale', severity: 'critical' } as const
+export const METRICS_STALE_AFTER_MS = 5 * MINUTE_MS
+const STALE_FINGERPRINT = 'pipeline=metrics'
+
+export async function checkMetricsFreshness({ now = new Date() }: { now?: Date } = {}) {
+  const [newest] = await prisma.$queryRaw<Array<{ bucket: Date }>>`
+    SELECT "bucket" FROM "MetricRollup" WHERE "metric" = 'processes' ORDER BY "bucket" DESC LIMIT 1`
+  const stale = newest !== undefined && now.getTime() - (newest.bucket.getTime() + MINUTE_MS) > METRICS_STALE_AFTER_MS
+  if (!stale) {
+    await resolveAlertsFor(prisma, { ruleIds: [METRICS_STALE_RULE.id], fingerprint: STALE_FINGERPRINT, now })
+    return { stale, newest: newest?.bucket ?? null }
+  }
+  const minutes = Math.floor((now.getTime() - newest.bucket.getTime()) / MINUTE_MS)
+  const since = `${newest.bucket.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+  await prisma.$transaction(async (tx) => {
+    if (!(await ensureSystemRule(tx, METRICS_STALE_RULE))) return
+    const message = `No metrics recorded since ${since} (${minutes} min): the metrics collector (an elected worker) may be down, and alert rules hold their state without data`
+    await raiseAlert(tx, { ruleId: METRICS_STALE_RULE.id, fingerprint: STALE_FINGERPRINT, value: minutes, message, now })
+  })
+  return { stale, newest: newest.bucket }
 }

@@ -471,6 +471,22 @@ function refusal(current: { status: AlertStatus; version: number } | null, expec
 
 // ─── Alerts raised by events ────────────────────────────────────────────────────────────────────────────────────
 
+export type SystemRule = { id: string; name: string; metric: string; severity: AlertSeverity }
+
+/**
+ * A rule the system raises alerts on by events (SLA warnings, a stale metrics pipeline) rather than by evaluating
+ * rollups: created enabled with its fixed id on first use, shown on /alerts like any rule. Returns null while someone
+ * has disabled it (nothing is raised then).
+ */
+export async function ensureSystemRule(db: Db, rule: SystemRule) {
+  await db.alertRule.createMany({
+    data: [{ id: rule.id, name: rule.name, metric: rule.metric, condition: 'gt', threshold: 0, durationSeconds: 0, severity: rule.severity, enabled: true, scope: {} }],
+    skipDuplicates: true,
+  })
+  const row = await db.alertRule.findUnique({ where: { id: rule.id }, select: { id: true, enabled: true } })
+  return row?.enabled ? row : null
+}
+
 /**
  * Fires `ruleId`'s alert for `fingerprint` from an event rather than a metric (an SLA warning or breach:
  * app/models/sla/sla-alerts.server.ts), or refreshes the open one: the same partial unique index as evaluation, so a

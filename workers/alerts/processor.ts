@@ -1,11 +1,12 @@
 import type { Job } from 'bullmq'
 import { evaluateAlertRules } from '#app/models/alert.server.ts'
-import { recordTopSkuStockouts } from '#app/models/alert-signals.server.ts'
+import { checkMetricsFreshness, recordTopSkuStockouts } from '#app/models/alert-signals.server.ts'
 import { parseAlertsJob, type AlertsJobData } from '#app/queues/alerts.server.ts'
 import type { Logger } from '#app/utils/logger.server.ts'
 
 /**
- * Runs one scheduled evaluation of every enabled rule (after writing the top-SKU stock-out signal). Fired and resolved alerts are signalled to the web processes
+ * Runs one scheduled evaluation of every enabled rule (after writing the top-SKU stock-out signal), then checks the
+ * metrics pipeline is still writing rollups. Fired and resolved alerts are signalled to the web processes
  * by the model (NOTIFY), which push them to the notification centers. A rule that fails to evaluate is logged and
  * the others still run; the job succeeds so the schedule keeps its pace (the next tick tries the rule again).
  */
@@ -17,6 +18,8 @@ export function createAlertsProcessor(log: Logger, { instanceId }: { instanceId:
     // The signals alerts need that the metrics pipeline does not record, then every rule.
     await recordTopSkuStockouts({ now })
     const result = await evaluateAlertRules({ now })
+    // Rules hold their state without data: say so when the metrics pipeline itself has stopped.
+    await checkMetricsFreshness({ now })
     for (const { ruleId, error } of result.failed) {
       log.warn({ job: job.id, ruleId, err: error }, `alert rule ${ruleId} could not be evaluated: ${(error as Error).message}`)
     }

@@ -1,5 +1,5 @@
 import type { AlertSeverity, SlaMetric } from '#app/generated/prisma/enums.ts'
-import { raiseAlert, resolveAlertsFor } from '#app/models/alert.server.ts'
+import { ensureSystemRule, raiseAlert, resolveAlertsFor } from '#app/models/alert.server.ts'
 import type { Prisma } from '#app/utils/db.server.ts'
 
 /**
@@ -30,17 +30,6 @@ export function slaAlertFingerprint(clock: Pick<AlertClock, 'subjectType' | 'sub
 
 const METRIC_WORDS: Record<SlaMetric, string> = { first_response: 'first response', next_response: 'next response', resolution: 'resolution' }
 
-/** The rule, created (enabled) if it does not exist yet; null when someone disabled it. */
-async function enabledRule(tx: Prisma.TransactionClient, kind: keyof typeof SLA_ALERT_RULES) {
-  const rule = SLA_ALERT_RULES[kind]
-  await tx.alertRule.createMany({
-    data: [{ id: rule.id, name: rule.name, metric: rule.metric, condition: 'gt', threshold: 0, durationSeconds: 0, severity: rule.severity, enabled: true, scope: {} }],
-    skipDuplicates: true,
-  })
-  const row = await tx.alertRule.findUnique({ where: { id: rule.id }, select: { id: true, enabled: true } })
-  return row?.enabled ? row : null
-}
-
 async function describeSubject(tx: Prisma.TransactionClient, clock: AlertClock) {
   if (clock.ticketId) {
     const ticket = await tx.ticket.findUnique({ where: { id: clock.ticketId }, select: { number: true, subject: true } })
@@ -55,7 +44,7 @@ const utc = (at: Date) => `${at.toISOString().slice(0, 16).replace('T', ' ')} UT
 export async function raiseSlaAlert(tx: Prisma.TransactionClient, clock: AlertClock, kind: 'warning' | 'breached', now: Date) {
   const fingerprint = slaAlertFingerprint(clock)
   if (kind === 'breached') await resolveAlertsFor(tx, { ruleIds: [SLA_ALERT_RULES.warning.id], fingerprint, now })
-  const rule = await enabledRule(tx, kind)
+  const rule = await ensureSystemRule(tx, SLA_ALERT_RULES[kind])
   if (!rule) return null
   const what = `${METRIC_WORDS[clock.metric]} SLA`
   const message =
