@@ -70,6 +70,10 @@ test('a metrics pipeline that stops writing rollups fires "Metrics pipeline stal
   expect((await checkMetricsFreshness({ now: at(5) })).stale).toBe(false)
   expect(await openStale()).toEqual([])
 
+  // A worker that (re)started two minutes ago gives the collector time to catch up first.
+  expect((await checkMetricsFreshness({ now: at(7), runningSince: at(5) })).stale).toBe(false)
+  expect(await openStale()).toEqual([])
+
   // Seven minutes on, nothing newer: one critical alert naming when metrics stopped; a later tick refreshes, not repeats.
   expect((await checkMetricsFreshness({ now: at(7) })).stale).toBe(true)
   await checkMetricsFreshness({ now: at(8) })

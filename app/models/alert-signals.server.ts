@@ -69,16 +69,19 @@ export async function recordTopSkuStockouts({ now = new Date() }: { now?: Date }
  * writing rollups, every alert would silently freeze. The collector writes a `processes` row for every minute while
  * any process reports; when the newest is older than METRICS_STALE_AFTER_MS, the system rule "Metrics pipeline
  * stale" fires (critical), and it resolves when rollups arrive again. Before the first rollup (a fresh install's
- * first minute) there is nothing to be stale.
+ * first minute) there is nothing to be stale, and a worker checks only once it has run that long itself (`runningSince`):
+ * after a restart following downtime, the collector first gets the chance to write.
  */
 export const METRICS_STALE_RULE = { id: 'system-metrics-stale', name: 'Metrics pipeline stale', metric: 'metrics_pipeline_stale', severity: 'critical' } as const
 export const METRICS_STALE_AFTER_MS = 5 * MINUTE_MS
 const STALE_FINGERPRINT = 'pipeline=metrics'
 
-export async function checkMetricsFreshness({ now = new Date() }: { now?: Date } = {}) {
+export async function checkMetricsFreshness({ now = new Date(), runningSince = new Date(0) }: { now?: Date; runningSince?: Date } = {}) {
   const [newest] = await prisma.$queryRaw<Array<{ bucket: Date }>>`
     SELECT "bucket" FROM "MetricRollup" WHERE "metric" = 'processes' ORDER BY "bucket" DESC LIMIT 1`
-  const stale = newest !== undefined && now.getTime() - (newest.bucket.getTime() + MINUTE_MS) > METRICS_STALE_AFTER_MS
+  // A checker that started less than the limit ago (a restart after downtime) gives the collector time to catch up.
+  const settled = now.getTime() - runningSince.getTime() > METRICS_STALE_AFTER_MS
+  const stale = settled && newest !== undefined && now.getTime() - (newest.bucket.getTime() + MINUTE_MS) > METRICS_STALE_AFTER_MS
   if (!stale) {
     await resolveAlertsFor(prisma, { ruleIds: [METRICS_STALE_RULE.id], fingerprint: STALE_FINGERPRINT, now })
     return { stale, newest: newest?.bucket ?? null }

@@ -19,7 +19,7 @@ export function createAlertsProcessor(log: Logger, { instanceId }: { instanceId:
     await recordTopSkuStockouts({ now })
     const result = await evaluateAlertRules({ now })
     // Rules hold their state without data: say so when the metrics pipeline itself has stopped.
-    await checkMetricsFreshness({ now })
+    await checkMetricsFreshness({ now, runningSince: new Date(Date.now() - process.uptime() * 1000) })
     for (const { ruleId, error } of result.failed) {
       log.warn({ job: job.id, ruleId, err: error }, `alert rule ${ruleId} could not be evaluated: ${(error as Error).message}`)
     }
