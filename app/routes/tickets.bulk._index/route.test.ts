@@ -80,7 +80,7 @@ test('an operation’s page answers only under its own area: a ticket operation 
   const orders = await operation(admin.user.id, 'orders', 'tag', { params: { add: ['vip'] } })
   const { loader: ticketPage } = await import('../tickets.bulk.$id/route.tsx')
   const { loader: orderPage } = await import('../orders.bulk.$id/route.tsx')
-  const open = (load: typeof ticketPage, path: string, id: string) => load({ ...request(`${path}/${id}`, admin.cookie), params: { id } })
+  const open = (load: (args: ReturnType<typeof request>) => Promise<unknown>, path: string, id: string) => load({ ...request(`${path}/${id}`, admin.cookie), params: { id } })
   expect(((await open(ticketPage, '/tickets/bulk', tickets.id)) as Response).status).toBe(200)
   expect(((await open(orderPage, '/orders/bulk', orders.id)) as Response).status).toBe(200)
   expect((await thrownBy(open(orderPage, '/orders/bulk', tickets.id))).status).toBe(404)
