@@ -1,5 +1,5 @@
 import { Link, useLocation } from '@remix-run/react'
-import { useMemo, type ReactNode } from 'react'
+import { useMemo } from 'react'
 import { DataTable } from '#app/components/table/data-table.tsx'
 import { bulkHistoryColumns, type BulkHistoryItem } from './bulk-history-columns.tsx'
 import { BULK_AREA_VIEW, BULK_STATUS_LABEL, type BulkAreaName } from './bulk-labels.tsx'
@@ -69,26 +69,8 @@ export function BulkHistory({
       </header>
 
       <section className="panel panel-flush">
-        <div className="list-filters" role="group" aria-label="Filter by action">
-          <FilterChip to={withParams({ kind: null })} active={!kind}>
-            All actions
-          </FilterChip>
-          {Object.keys(kindLabel).map((value) => (
-            <FilterChip key={value} to={withParams({ kind: value })} active={kind === value}>
-              {kindLabel[value]}
-            </FilterChip>
-          ))}
-        </div>
-        <div className="list-filters" role="group" aria-label="Filter by status">
-          <FilterChip to={withParams({ status: null })} active={!status}>
-            Any status
-          </FilterChip>
-          {Object.keys(BULK_STATUS_LABEL).map((value) => (
-            <FilterChip key={value} to={withParams({ status: value })} active={status === value}>
-              {BULK_STATUS_LABEL[value]}
-            </FilterChip>
-          ))}
-        </div>
+        <FilterChips label="Filter by action" anyLabel="All actions" current={kind} labels={kindLabel} to={(value) => withParams({ kind: value })} />
+        <FilterChips label="Filter by status" anyLabel="Any status" current={status} labels={BULK_STATUS_LABEL} to={(value) => withParams({ status: value })} />
         <DataTable
           columns={columns}
           data={data.rows}
@@ -114,10 +96,18 @@ export function BulkHistory({
   )
 }
 
-function FilterChip({ to, active, children }: { to: string; active: boolean; children: ReactNode }) {
+/** One URL filter as chips: "any" first, then each value (`to(null)` / `to(value)` give the links). */
+function FilterChips({ label, anyLabel, current, labels, to }: { label: string; anyLabel: string; current: string | null; labels: Record<string, string>; to: (value: string | null) => string }) {
   return (
-    <Link to={to} className={`chip${active ? ' chip-active' : ''}`} aria-current={active ? 'true' : undefined} preventScrollReset>
-      {children}
-    </Link>
+    <div className="list-filters" role="group" aria-label={label}>
+      {[null, ...Object.keys(labels)].map((value) => {
+        const active = value === null ? !current : current === value
+        return (
+          <Link key={value ?? ''} to={to(value)} className={`chip${active ? ' chip-active' : ''}`} aria-current={active ? 'true' : undefined} preventScrollReset>
+            {value === null ? anyLabel : labels[value]}
+          </Link>
+        )
+      })}
+    </div>
   )
 }
