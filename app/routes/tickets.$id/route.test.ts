@@ -47,23 +47,24 @@ afterAll(async () => {
 
 describe('permissions', () => {
   test('operations may not open tickets at all; managers read but every action is 403', async () => {
+    // Each call starts when it is awaited (a rejected promise nobody awaits yet is an unhandled rejection).
     for (const attempt of [
-      listLoader(get(operations.cookie, '/tickets')),
-      loader(get(operations.cookie, `/tickets/${ticketId}`, { id: ticketId })),
-      newLoader(get(operations.cookie, '/tickets/new')),
-      macrosLoader(get(operations.cookie, '/tickets/macros')),
+      () => listLoader(get(operations.cookie, '/tickets')),
+      () => loader(get(operations.cookie, `/tickets/${ticketId}`, { id: ticketId })),
+      () => newLoader(get(operations.cookie, '/tickets/new')),
+      () => macrosLoader(get(operations.cookie, '/tickets/macros')),
     ]) {
-      expect((await thrownBy(attempt)).status).toBe(403)
+      expect((await thrownBy(attempt())).status).toBe(403)
     }
     const page = await body(await loader(get(manager.cookie, `/tickets/${ticketId}`, { id: ticketId })))
     expect(page.can).toEqual({ update: false, readOrder: true, createReturn: false, refund: false })
     expect(page.macros).toEqual([])
     for (const attempt of [
-      action(post(manager.cookie, `/tickets/${ticketId}`, { intent: 'priority', priority: 'low', expectedVersion: 1 }, { id: ticketId })),
-      listAction(post(manager.cookie, '/tickets', { intent: 'bulk', op: 'close', ids: [ticketId] })),
-      newAction(post(manager.cookie, '/tickets/new', { requesterEmail: 'a@example.com', subject: 's', body: 'b' })),
+      () => action(post(manager.cookie, `/tickets/${ticketId}`, { intent: 'priority', priority: 'low', expectedVersion: 1 }, { id: ticketId })),
+      () => listAction(post(manager.cookie, '/tickets', { intent: 'bulk', op: 'close', ids: [ticketId] })),
+      () => newAction(post(manager.cookie, '/tickets/new', { requesterEmail: 'a@example.com', subject: 's', body: 'b' })),
     ]) {
-      expect((await thrownBy(attempt)).status).toBe(403)
+      expect((await thrownBy(attempt())).status).toBe(403)
     }
     // Support uses macros but does not manage them; managers do.
     expect((await thrownBy(macrosAction(post(support.cookie, '/tickets/macros', { intent: 'create', name: 'x', body: 'y' })))).status).toBe(403)
