@@ -6,7 +6,7 @@
 // adapter: a scratch database is created and dropped around the call. Add hand-written SQL (CHECKs, trigram or
 // partial indexes, triggers) at the end of the generated file, then `npm run db:migrate`.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -35,7 +35,7 @@ try {
     ['prisma', 'migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
     { env: { ...process.env, DATABASE_URL: url.toString() }, stdio: ['ignore', 'pipe', 'inherit'] },
   ).toString()
-  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14)
+  const stamp = nextStamp(new Date())
   const dir = path.join('prisma', 'migrations', `${stamp}_${name}`)
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, 'migration.sql'), sql.trim() ? sql : '-- (no schema change: hand-written SQL only)\n')
@@ -43,4 +43,20 @@ try {
 } finally {
   await admin.query(`drop database if exists "${scratch}" with (force)`)
   await admin.end()
+}
+
+/**
+ * The folder's timestamp: now, or one second after the newest existing migration when that one is named later than
+ * now (folders were once named ahead of the clock). Migrations apply in name order, so a new one must sort last.
+ */
+function nextStamp(now) {
+  const toStamp = (date) => date.toISOString().replace(/\D/g, '').slice(0, 14)
+  const newest = readdirSync(path.join('prisma', 'migrations'))
+    .map((entry) => entry.slice(0, 14))
+    .filter((prefix) => /^\d{14}$/.test(prefix))
+    .sort()
+    .at(-1)
+  if (!newest || newest < toStamp(now)) return toStamp(now)
+  const [, y, mo, d, h, mi, se] = newest.match(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/)
+  return toStamp(new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +se) + 1000))
 }
