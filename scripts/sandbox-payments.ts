@@ -68,7 +68,8 @@ export async function gatewayPayments(prisma: PrismaClient): Promise<{ payments:
         orderBy: { createdAt: 'asc' },
       },
     },
-    orderBy: { createdAt: 'asc' },
+    // Seeded rows share their createdAt: the id makes the order the same on every read.
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   })
   const payments: RegisteredPayment[] = []
   for (const row of rows) {

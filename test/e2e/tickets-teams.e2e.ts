@@ -165,7 +165,7 @@ test('an agent closes all N matching a view bigger than a page: a tracked job do
   await page.goto(`${app!.url}/tickets`)
   await Promise.all([page.waitForURL(/\/tickets\/bulk$/), page.getByTestId('tickets-bulk-history').click()])
   const row = page.getByTestId('bulk-history-table').locator('tbody tr').filter({ has: page.locator(`a[href="/tickets/bulk/${operationId}"]`) })
-  expect(await row.getByTestId('bulk-status').getAttribute('data-status')).toBe('completed')
+  expect(await row.getByTestId('bulk-history-status').getAttribute('data-status')).toBe('completed')
   expect(await row.getByTestId('bulk-history-counts').textContent()).toContain('30 of 30 done')
   await page.screenshot({ path: path.join(SCREENS, 'tickets-bulk-history.png'), fullPage: true })
   await Promise.all([page.waitForURL(new RegExp(`/tickets/bulk/${operationId}$`)), row.getByTestId('bulk-history-link').click()])

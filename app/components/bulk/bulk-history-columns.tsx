@@ -84,7 +84,7 @@ export function bulkHistoryColumns({ area, showActor }: { area: BulkAreaName; sh
         )
       },
     }),
-    column.accessor('status', { id: 'status', header: 'Status', cell: (info) => <BulkStatusBadge status={info.getValue()} /> }),
+    column.accessor('status', { id: 'status', header: 'Status', cell: (info) => <BulkStatusBadge status={info.getValue()} testId="bulk-history-status" /> }),
     column.accessor('processed', {
       id: 'results',
       header: 'Results',

@@ -94,10 +94,11 @@ export type BulkAreaName = keyof typeof BULK_AREA_VIEW
 export const BULK_KIND_LABEL: Record<string, string> = BULK_AREA_VIEW.orders.kindLabel
 export const describeBulkParams = describeOrderParams
 
-export function BulkStatusBadge({ status }: { status: string }) {
+/** `testId`: the operation's own page says `bulk-status`; a history row names itself apart so the two never mix. */
+export function BulkStatusBadge({ status, testId = 'bulk-status' }: { status: string; testId?: string }) {
   const tone: BadgeTone = status === 'completed' ? 'success' : status === 'failed' ? 'danger' : status === 'cancelled' ? 'neutral' : 'info'
   return (
-    <span data-testid="bulk-status" data-status={status}>
+    <span data-testid={testId} data-status={status}>
       <StatusBadge tone={tone}>{BULK_STATUS_LABEL[status] ?? status}</StatusBadge>
     </span>
   )
