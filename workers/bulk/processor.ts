@@ -15,27 +15,14 @@ import { runTicketBulkAction } from './tickets.ts'
 export function createBulkProcessor(log: Logger) {
   return async function processBulkJob(job: Job<BulkJobData>) {
     const { operationId } = parseBulkJob(job.name, job.data)
-    // A tickets operation (app/models/ticket-bulk.server.ts: its claim matches only area 'tickets'), else an orders one.
-    const ticketOperation = await startTicketBulkOperation(operationId)
-    const operation = ticketOperation ? null : await startBulkOperation(operationId)
-    if (!operation && !ticketOperation) return { operationId, outcome: 'nothing to do' }
+    const claimed = await claimOperation(operationId)
+    if (!claimed) return { operationId, outcome: 'nothing to do' }
     const started = Date.now()
     try {
-      if (ticketOperation) {
-        const result = await runTicketBulkAction(ticketOperation)
-        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
-        await finishBulkOperation(operationId, { status: 'completed' })
-      } else if (operation!.kind === 'export') {
-        const result = await runExport(operation!)
-        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
-        await finishBulkOperation(operationId, { status: 'completed', ...result })
-      } else {
-        const result = await runBulkAction(operation!)
-        if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
-        await finishBulkOperation(operationId, { status: 'completed' })
-      }
-      const kind = (operation ?? ticketOperation)!.kind
-      log.info({ operationId, kind, ms: Date.now() - started }, `bulk ${kind} completed`)
+      const result = await claimed.run()
+      if (result === 'cancelled') return { operationId, outcome: 'cancelled' }
+      await finishBulkOperation(operationId, { status: 'completed', ...(result === 'completed' ? {} : result) })
+      log.info({ operationId, kind: claimed.kind, ms: Date.now() - started }, `bulk ${claimed.kind} completed`)
       return { operationId, outcome: 'completed' }
     } catch (error) {
       const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
@@ -48,4 +35,16 @@ export function createBulkProcessor(log: Logger) {
       throw error
     }
   }
+}
+
+/**
+ * Claims the operation for this attempt and says how to run it: a tickets operation (its claim matches only area
+ * 'tickets', app/models/ticket-bulk.server.ts), else an orders one (export or action). Null: nothing to do.
+ */
+async function claimOperation(operationId: string) {
+  const tickets = await startTicketBulkOperation(operationId)
+  if (tickets) return { kind: tickets.kind, run: () => runTicketBulkAction(tickets) }
+  const orders = await startBulkOperation(operationId)
+  if (!orders) return null
+  return { kind: orders.kind, run: () => (orders.kind === 'export' ? runExport(orders) : runBulkAction(orders)) }
 }
